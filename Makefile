@@ -1,0 +1,59 @@
+# AIE Prep. Every target bootstraps .venv first (python3 -m venv + the pinned packages),
+# so a fresh machine needs only Python 3.11 and make. See README.md for what each target does.
+
+PYTHON    ?= python3
+VENV      := .venv
+BIN       := $(VENV)/bin
+STAMP     := $(VENV)/.installed
+LAB_IP    ?= 127.0.0.1
+LAB_PORT  ?= 8888
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+export PYTHONHASHSEED := 0
+
+.PHONY: lab test release solutions build bench lock clean help
+
+help:
+	@echo "make lab        set up .venv if needed and start JupyterLab on the course"
+	@echo "make test       set up .venv if needed and run the whole test suite (what CI runs)"
+	@echo "make release    regenerate release/ from source/ (nbgrader generate_assignment)"
+	@echo "make solutions  execute source/ into solutions/ with outputs kept"
+	@echo "make build      both of the above"
+	@echo "make bench      print the benchmark tables"
+	@echo "make lock       re-pin requirements.lock from a fresh install of pyproject.toml"
+	@echo "make clean      remove .venv and generated scratch (never your work/)"
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e .
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/aieprep workspace
+	mkdir -p .exchange
+	@echo "JupyterLab on the course: your notebooks are in work/; open the URL printed below (with its token)."
+	$(BIN)/jupyter lab --no-browser $(ROOT_FLAG) --ip=$(LAB_IP) --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+release: $(STAMP)
+	$(BIN)/aieprep release
+
+solutions: $(STAMP)
+	$(BIN)/aieprep solutions
+
+build: release solutions
+
+bench: $(STAMP)
+	$(BIN)/python bench/notebooks.py
+
+lock:
+	rm -rf /tmp/aieprep-lock && $(PYTHON) -m venv /tmp/aieprep-lock
+	/tmp/aieprep-lock/bin/python -m pip install --quiet -e .
+	{ echo "# Every package of the course environment, pinned: pip install -c requirements.lock -e ."; \
+	  echo "# Regenerate after changing pyproject.toml: make lock"; \
+	  /tmp/aieprep-lock/bin/python -m pip freeze --exclude-editable | sed -E 's/\+cpu$$//'; } > requirements.lock
+	rm -rf /tmp/aieprep-lock
+
+clean:
+	rm -rf $(VENV) bench/out .pytest_cache

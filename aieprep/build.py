@@ -1,0 +1,64 @@
+"""Regenerate ``release/`` (nbgrader's generate_assignment) and ``solutions/`` (source executed) from ``source/``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from .course import master_notebook, nbgrader, scratch_course
+
+__all__ = ["build_release", "build_solutions", "execute_notebook", "VARIES_TAG"]
+
+# Cells whose output truly varies between runs (wall-clock timings) carry this tag: their
+# outputs are not stored in solutions/ and nbval does not compare them.
+VARIES_TAG = "nbval-ignore-output"
+CELL_TIMEOUT = 120
+
+
+def _replace_tree(src: Path, dest: Path) -> None:
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(src, dest)
+
+
+def build_release(root: Path, week: str, out_root: Path | None = None) -> Path:
+    """Generate the learner version of ``week`` with ``nbgrader generate_assignment`` into
+    ``out_root/release/week`` (``out_root`` defaults to the course) and return that folder."""
+    out = (out_root or root) / "release" / week
+    with scratch_course(root, [week]) as scratch:
+        nbgrader(["generate_assignment", week, "--force"], cwd=scratch)
+        _replace_tree(scratch / "release" / week, out)
+    return out
+
+
+def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, timeout: int = CELL_TIMEOUT) -> nbformat.NotebookNode:
+    """Run every cell of ``nb`` in a fresh python3 kernel started in ``cwd``; stop at the first error."""
+    env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}},
+        record_timing=False,  # no timestamps in the stored notebook
+    )
+    client.execute(cwd=str(cwd), env=env)
+    return nb
+
+
+def build_solutions(root: Path, week: str, out_root: Path | None = None) -> Path:
+    """Execute the master of ``week`` from a fresh kernel and store it, outputs kept, as
+    ``out_root/solutions/week/week.ipynb`` (with the week's data files); return that folder."""
+    source = master_notebook(root, week)
+    out = (out_root or root) / "solutions" / week
+    with tempfile.TemporaryDirectory(prefix="aieprep-solutions-") as tmp:
+        work = Path(tmp) / week
+        shutil.copytree(source.parent, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        nb = execute_notebook(nbformat.read(work / source.name, as_version=4), cwd=work)
+        for cell in nb.cells:
+            if cell.cell_type == "code" and VARIES_TAG in cell.metadata.get("tags", []):
+                cell.outputs = []
+        nbformat.write(nb, work / source.name)
+        _replace_tree(work, out)
+    return out

@@ -1,0 +1,243 @@
+"""``aieprep check``: grade a copy of a learner's notebook with the hidden tests, using nbgrader itself."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from . import __version__
+from .course import CourseError, course_root, grade_cells, master_notebook, nbgrader, scratch_course, weeks
+
+__all__ = ["CheckResult", "QuestionScore", "check_notebook", "format_report", "identify_week"]
+
+STUDENT = "learner"
+
+
+@dataclass
+class QuestionScore:
+    """Points of one exercise (its test cells added up), or of one hand-graded answer."""
+
+    question: str
+    score: float
+    max_score: float
+    kind: str  # "auto" or "manual"
+    failures: list[str] = field(default_factory=list)  # "test-id: first line of its error"
+
+
+@dataclass
+class CheckResult:
+    week: str
+    questions: list[QuestionScore]
+    feedback: Path
+
+    @property
+    def score(self) -> float:
+        return sum(q.score for q in self.questions if q.kind == "auto")
+
+    @property
+    def max_score(self) -> float:
+        return sum(q.max_score for q in self.questions if q.kind == "auto")
+
+
+def _read_notebook(path: Path) -> nbformat.NotebookNode:
+    if not path.is_file():
+        raise CourseError(f"{path}: no such file")
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (json.JSONDecodeError, nbformat.reader.NotJSONError) as error:
+        raise CourseError(f"{path}: not a notebook (invalid JSON: {str(error).splitlines()[0]})") from None
+    except Exception as error:  # nbformat raises several kinds for a broken notebook
+        raise CourseError(f"{path}: not a readable notebook ({type(error).__name__}: {error})") from None
+    if not isinstance(nb.get("cells"), list):
+        raise CourseError(f"{path}: not a notebook (no list of cells)")
+    return nb
+
+
+def _nbgrader_ids(nb: nbformat.NotebookNode) -> list[str]:
+    ids = []
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade_id") and (meta.get("grade") or meta.get("solution") or meta.get("locked")):
+            ids.append(meta["grade_id"])
+    return ids
+
+
+def identify_week(root: Path, nb: nbformat.NotebookNode, week: str | None = None) -> str:
+    """The week a learner notebook belongs to, told by its graded cells; ``week`` is checked if given."""
+    learner_ids = set(_nbgrader_ids(nb))
+    overlap = {w: len(learner_ids & set(_nbgrader_ids(nbformat.read(master_notebook(root, w), 4)))) for w in weeks(root)}
+    best = max(overlap, key=lambda w: overlap[w], default=None)
+    if best is None or overlap[best] == 0:
+        raise CourseError("this notebook has no graded cells of any course week; open one from release/ or work/")
+    if week is not None:
+        master_notebook(root, week)  # raises for an unknown week
+        if overlap[week] < overlap[best]:
+            raise CourseError(f"this notebook belongs to {best}, not {week}")
+        return week
+    return best
+
+
+def _check_cells(nb: nbformat.NotebookNode, master: nbformat.NotebookNode, week: str) -> None:
+    learner_ids = _nbgrader_ids(nb)
+    duplicated = sorted(i for i, n in Counter(learner_ids).items() if n > 1)
+    if duplicated:
+        raise CourseError(f"cells appear twice: {', '.join(duplicated)}; delete the copies (keep one of each)")
+    missing = [i for i in _nbgrader_ids(master) if i not in set(learner_ids)]
+    if missing:
+        raise CourseError(
+            f"{len(missing)} graded cell(s) deleted or changed into ordinary cells: {', '.join(missing)}; "
+            f"copy them back from release/{week}/{week}.ipynb"
+        )
+
+
+def _first_error_line(cell: nbformat.NotebookNode) -> str:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            text = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".strip()
+            return " ".join(text.split())[:200]
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            return "wrote to stderr: " + " ".join(output.get("text", "").split())[:180]
+    return ""
+
+
+def check_notebook(path: Path, week: str | None = None, feedback: Path | None = None) -> CheckResult:
+    """Autograde a copy of the notebook at ``path`` with the hidden tests; the learner's file is only read."""
+    path = path.resolve()
+    root = course_root(path.parent)
+    nb = _read_notebook(path)
+    week = identify_week(root, nb, week)
+    master_path = master_notebook(root, week)
+    _check_cells(nb, nbformat.read(master_path, as_version=4), week)
+    feedback = (feedback or path.with_name(f"{path.stem}.feedback.html")).resolve()
+
+    with scratch_course(root, [week]) as scratch:
+        api = _nbgrader_api(scratch)
+        _generate_assignment(api, root, week, scratch)
+        submission = scratch / "submitted" / STUDENT / week
+        submission.mkdir(parents=True)
+        shutil.copyfile(path, submission / master_path.name)
+        with warnings.catch_warnings():  # nbgrader's own SQLAlchemy warnings are not the learner's business
+            warnings.simplefilter("ignore")
+            _run(api.autograde(week, STUDENT), "autograde")
+            _run(api.generate_feedback(week, STUDENT), "generate_feedback")
+        graded = nbformat.read(scratch / "autograded" / STUDENT / week / master_path.name, as_version=4)
+        scores = _scores_from_gradebook(scratch, week, master_path.stem)
+        feedback.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(scratch / "feedback" / STUDENT / week / f"{master_path.stem}.html", feedback)
+
+    errors = {}
+    for cell in graded.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id:
+            errors[grade_id] = _first_error_line(cell)
+    questions: dict[str, QuestionScore] = {}
+    for cell in grade_cells(nbformat.read(master_path, as_version=4)):
+        score = scores.get(cell.grade_id, 0.0)
+        q = questions.setdefault(cell.question, QuestionScore(cell.question, 0.0, 0.0, cell.kind))
+        q.score += score
+        q.max_score += cell.points
+        if cell.kind == "auto" and score < cell.points:
+            q.failures.append(f"{cell.grade_id}: {errors.get(cell.grade_id) or 'failed'}")
+    return CheckResult(week, list(questions.values()), feedback)
+
+
+def _nbgrader_api(scratch: Path) -> Any:
+    """nbgrader's own API (what its commands and formgrader run) on the scratch course, in this process."""
+    import nbgrader.api
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    # nbgrader asks a new `alembic` process for the schema version every time it opens a gradebook;
+    # the answer cannot change while this process runs, so ask once.
+    if not hasattr(nbgrader.api.get_alembic_version, "cache_info"):
+        nbgrader.api.get_alembic_version = functools.cache(nbgrader.api.get_alembic_version)
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(scratch)).load_config()
+    config.NbGraderAPI.log_level = "CRITICAL"
+    return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+
+def _run(result: dict[str, Any], step: str) -> None:
+    if not result.get("success"):
+        log = [line for line in (result.get("error") or result.get("log") or "").splitlines() if line.strip()]
+        raise CourseError(f"nbgrader {step} failed: {log[-1].strip() if log else 'no output'}")
+
+
+def _generate_assignment(api: Any, root: Path, week: str, scratch: Path) -> None:
+    """nbgrader generate_assignment, or its cached result (gradebook and release) for this exact source."""
+    digest = hashlib.sha256()
+    for file in sorted((root / "source" / week).rglob("*")) + [root / "nbgrader_config.py"]:
+        if file.is_file() and ".ipynb_checkpoints" not in file.parts:
+            digest.update(str(file.relative_to(root)).encode() + b"\0" + file.read_bytes())
+    digest.update(f"{api.coursedir.__class__.__module__}{_nbgrader_version()}{__version__}".encode())
+    cache = _cache_dir() / f"{week}-{digest.hexdigest()[:16]}"
+    if (cache / "gradebook.db").is_file():
+        shutil.copyfile(cache / "gradebook.db", scratch / "gradebook.db")
+        shutil.copytree(cache / "release", scratch / "release")
+        return
+    _run(api.generate_assignment(week), "generate_assignment")
+    staging = Path(tempfile.mkdtemp(prefix=f"{week}-", dir=_cache_dir()))
+    shutil.copyfile(scratch / "gradebook.db", staging / "gradebook.db")
+    shutil.copytree(scratch / "release", staging / "release")
+    try:
+        staging.rename(cache)  # atomic: a concurrent check either sees all of it or none
+    except OSError:
+        shutil.rmtree(staging)
+
+
+def _cache_dir() -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = base / "aieprep" / "check"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _nbgrader_version() -> str:
+    import nbgrader
+
+    return str(nbgrader.__version__)
+
+
+def _scores_from_gradebook(scratch: Path, week: str, notebook: str) -> dict[str, float]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{scratch / 'gradebook.db'}") as gb:
+        submitted = gb.find_submission_notebook(notebook, week, STUDENT)
+        return {grade.name: float(grade.score or 0.0) for grade in submitted.grades}
+
+
+def format_report(result: CheckResult) -> str:
+    """The per-question table, failures and total, as printed by ``aieprep check``."""
+    width = max([len(q.question) for q in result.questions] + [8])
+    lines = [f"{result.week}: self-check with the hidden tests", ""]
+    lines.append(f"{'question'.ljust(width)}  {'score':>11}")
+    for q in result.questions:
+        if q.kind == "auto":
+            mark = "ok" if q.score == q.max_score else "  "
+            lines.append(f"{q.question.ljust(width)}  {q.score:>5g} / {q.max_score:<3g} {mark}")
+    manual = [q for q in result.questions if q.kind == "manual"]
+    lines.append("-" * (width + 16))
+    lines.append(f"{'total'.ljust(width)}  {result.score:>5g} / {result.max_score:<3g}")
+    if manual:
+        lines.append(
+            f"(+ {sum(q.max_score for q in manual):g} points of reflection answers, graded by hand: "
+            f"{', '.join(q.question for q in manual)})"
+        )
+    failures = [f for q in result.questions for f in q.failures]
+    if failures:
+        lines += ["", "failed tests:"] + [f"  {f}" for f in failures]
+    lines += ["", f"feedback: {result.feedback}"]
+    return "\n".join(lines)

@@ -1,0 +1,90 @@
+"""The ``aieprep`` command: self-check a notebook, build the course, set up a learner's workspace."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from .course import CourseError, course_root, weeks
+
+WORKSPACE = "work"
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .check import check_notebook, format_report
+
+    result = check_notebook(Path(args.notebook), week=args.week, feedback=args.feedback and Path(args.feedback))
+    print(format_report(result))
+    return 0
+
+
+def _selected_weeks(root: Path, names: list[str]) -> list[str]:
+    known = weeks(root)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise CourseError(f"no such week: {', '.join(unknown)} (weeks: {', '.join(known)})")
+    return names or known
+
+
+def _release(args: argparse.Namespace) -> int:
+    from .build import build_release
+
+    root = course_root()
+    for week in _selected_weeks(root, args.weeks):
+        print(f"release/{week}: {build_release(root, week).relative_to(root)}")
+    return 0
+
+
+def _solutions(args: argparse.Namespace) -> int:
+    from .build import build_solutions
+
+    root = course_root()
+    for week in _selected_weeks(root, args.weeks):
+        print(f"solutions/{week}: {build_solutions(root, week).relative_to(root)}")
+    return 0
+
+
+def _workspace(args: argparse.Namespace) -> int:
+    """Copy each released week into work/ unless the learner already has it (never overwrites)."""
+    root = course_root()
+    for week in weeks(root):
+        released, mine = root / "release" / week, root / WORKSPACE / week
+        if released.is_dir() and not mine.exists():
+            shutil.copytree(released, mine)
+            print(f"new: {mine.relative_to(root)}/")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="aieprep", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("check", help="grade a copy of your notebook with the hidden tests (your file is not changed)")
+    p.add_argument("notebook", help="path to your notebook, e.g. work/week01_python_ds/week01_python_ds.ipynb")
+    p.add_argument("--week", help="the week it belongs to (found from its cells when omitted)")
+    p.add_argument("--feedback", help="where to write the HTML feedback (default: beside the notebook)")
+    p.set_defaults(run=_check)
+
+    p = sub.add_parser("release", help="regenerate release/ from source/ with nbgrader generate_assignment")
+    p.add_argument("weeks", nargs="*", help="weeks to build (default: all)")
+    p.set_defaults(run=_release)
+
+    p = sub.add_parser("solutions", help="execute source/ into solutions/, outputs kept")
+    p.add_argument("weeks", nargs="*", help="weeks to build (default: all)")
+    p.set_defaults(run=_solutions)
+
+    p = sub.add_parser("workspace", help="copy released weeks you do not have yet into work/")
+    p.set_defaults(run=_workspace)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except CourseError as error:
+        print(f"aieprep {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Assertion helpers for notebook test cells: every failure shows the call, what was expected and what came back."""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["check", "check_close", "check_raises", "check_unchanged"]
+
+
+def _call_text(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+    text = f"{getattr(func, '__name__', 'func')}({', '.join(parts)})"
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _same_kind(result: Any, expected: Any) -> bool:
+    """True when ``result`` has the type of ``expected`` (a subclass is fine; int and float mix; bool is not a number)."""
+    if isinstance(result, bool) or isinstance(expected, bool):
+        return isinstance(result, bool) and isinstance(expected, bool)
+    numbers = (int, float)
+    if isinstance(result, numbers) and isinstance(expected, numbers):
+        return True
+    return isinstance(result, type(expected))
+
+
+def check(func: Callable[..., Any], *args: Any, expected: Any, **kwargs: Any) -> Any:
+    """Call ``func(*args, **kwargs)`` on copies of the arguments and assert the result equals ``expected``.
+
+    Returns the result so a test can make further checks on it.
+    """
+    call = _call_text(func, args, kwargs)
+    result = func(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+    if not _same_kind(result, expected):
+        raise AssertionError(
+            f"{call}\n  expected a {type(expected).__name__}: {_short(expected)}\n"
+            f"  got a {type(result).__name__}:      {_short(result)}"
+        )
+    if result != expected:
+        raise AssertionError(f"{call}\n  expected: {_short(expected)}\n  got:      {_short(result)}")
+    return result
+
+
+def check_close(
+    func: Callable[..., Any], *args: Any, expected: float, rel_tol: float = 1e-9, abs_tol: float = 1e-9, **kwargs: Any
+) -> float:
+    """Like :func:`check` for a float result, compared with ``math.isclose``."""
+    call = _call_text(func, args, kwargs)
+    result = func(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+    if not isinstance(result, (int, float)) or isinstance(result, bool) or not math.isclose(
+        result, expected, rel_tol=rel_tol, abs_tol=abs_tol
+    ):
+        raise AssertionError(f"{call}\n  expected about: {expected!r}\n  got:            {_short(result)}")
+    return float(result)
+
+
+def check_raises(
+    exception: type[BaseException], func: Callable[..., Any], *args: Any, match: str | None = None, **kwargs: Any
+) -> BaseException:
+    """Assert that ``func(*args, **kwargs)`` raises ``exception`` (whose message matches ``match``, a regex, if given)."""
+    call = _call_text(func, args, kwargs)
+    try:
+        result = func(*args, **kwargs)
+    except exception as error:
+        if match is not None and not re.search(match, str(error)):
+            raise AssertionError(
+                f"{call}\n  raised {type(error).__name__}({str(error)!r}), "
+                f"but the message should match {match!r}"
+            ) from None
+        return error
+    except Exception as error:  # the wrong exception type: report it instead of a bare traceback
+        raise AssertionError(
+            f"{call}\n  expected {exception.__name__}, got {type(error).__name__}: {error}"
+        ) from None
+    raise AssertionError(f"{call}\n  expected {exception.__name__}, but it returned {_short(result)}")
+
+
+def check_unchanged(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``func`` on the arguments themselves and assert it did not modify them; returns the result."""
+    call = _call_text(func, args, kwargs)
+    before = copy.deepcopy((args, kwargs))
+    result = func(*args, **kwargs)
+    if (args, kwargs) != before:
+        raise AssertionError(f"{call}\n  modified its input; afterwards the arguments were: {_short((args, kwargs))}")
+    return result

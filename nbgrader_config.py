@@ -1,0 +1,33 @@
+"""nbgrader settings for the AIE Prep course (read by every nbgrader command run from this folder)."""
+
+import os
+from pathlib import Path
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+COURSE_ROOT = Path(__file__).resolve().parent
+
+c.CourseDirectory.course_id = "aieprep"
+
+# Learner stubs: the body of an answer cell, and of a manually graded text answer.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Each cell gets this many seconds when nbgrader executes a notebook (validate, autograde);
+# a cell that runs longer (an infinite loop) is interrupted and scores zero, the rest still run.
+c.Execute.timeout = 60
+c.Execute.interrupt_on_timeout = True
+
+# nbgrader gives zero to a test cell with any output on stderr. A test cell whose stderr holds
+# nothing but Python warnings ("file.py:12: SomeWarning: text" plus the source line under it)
+# keeps its points: those outputs are dropped before grading. Anything else on stderr still
+# zeroes the cell, and exceptions always do (they are errors, not stderr).
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"\A(?:[^\n]*:\d+: \w*Warning: [^\n]*\n(?:[ \t]+[^\n]*\n)*)+\Z"
+
+# Where nbgrader's exchange lives (release_assignment, fetch_assignment, submit, collect).
+# On JupyterHub point it at a shared folder, e.g. AIEPREP_EXCHANGE_ROOT=/srv/nbgrader/exchange.
+c.Exchange.root = os.environ.get("AIEPREP_EXCHANGE_ROOT", str(COURSE_ROOT / ".exchange"))
+
+# The gradebook: SQLite in the course folder unless a database URL is given (several graders).
+if os.environ.get("AIEPREP_DB_URL"):
+    c.CourseDirectory.db_url = os.environ["AIEPREP_DB_URL"]

@@ -1,0 +1,139 @@
+"""`aieprep check`: a learner's self-check with the hidden tests, through nbgrader's real autograder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from aieprep.check import check_notebook
+
+from .conftest import ROOT, WEEKS
+
+
+def run_check(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "aieprep.cli", "check", *map(str, args)],
+                          capture_output=True, text=True)
+
+
+def learner_copy(course: Path, week: str, tmp_path: Path) -> Path:
+    """The released notebook, copied where a learner would work on it."""
+    dest = tmp_path / "work" / f"{week}.ipynb"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(course / "release" / week / f"{week}.ipynb", dest)
+    return dest
+
+
+def answer(path: Path, grade_id: str, source: str) -> None:
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            cell.source = source
+    nbformat.write(nb, path)
+
+
+def test_blank_notebook_scores_zero(tiny_course: Path, tmp_path: Path) -> None:
+    result = check_notebook(learner_copy(tiny_course, "week01_tiny", tmp_path))
+    assert (result.score, result.max_score) == (0, 5)
+
+
+def test_partly_answered_notebook_earns_that_exercise_only(tiny_course: Path, tmp_path: Path) -> None:
+    nb = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    answer(nb, "w1_add", "def w1_add(a, b):\n    return a + b")
+    result = check_notebook(nb)
+    by_question = {q.question: (q.score, q.max_score) for q in result.questions if q.kind == "auto"}
+    assert by_question == {"w1_add": (3, 3), "w1_double": (0, 2)}
+
+
+def test_hidden_tests_take_points_the_visible_ones_give(tiny_course: Path, tmp_path: Path) -> None:
+    nb = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    answer(nb, "w1_add", "def w1_add(a, b):\n    return abs(a + b)")  # passes the visible asserts only
+    result = check_notebook(nb)
+    add = next(q for q in result.questions if q.question == "w1_add")
+    assert add.score == 1 and add.failures == ["test-w1_add-hidden: AssertionError:"]
+
+
+def test_check_prints_table_and_total_and_exits_zero(tiny_course: Path, tmp_path: Path) -> None:
+    proc = run_check(learner_copy(tiny_course, "week01_tiny", tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "w1_add" in proc.stdout and "total" in proc.stdout and "0 / 5" in proc.stdout
+
+
+def test_check_never_modifies_the_learner_notebook(tiny_course: Path, tmp_path: Path) -> None:
+    nb = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    before = (nb.read_bytes(), nb.stat().st_mtime_ns)
+    check_notebook(nb)
+    assert (nb.read_bytes(), nb.stat().st_mtime_ns) == before
+
+
+def test_check_writes_html_feedback_beside_the_notebook(tiny_course: Path, tmp_path: Path) -> None:
+    nb = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    result = check_notebook(nb)
+    assert result.feedback == nb.with_name("week01_tiny.feedback.html")
+    assert "<html" in result.feedback.read_text().lower()
+
+
+def test_invalid_json_is_one_line_error(tiny_course: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text('{"cells": [')
+    proc = run_check(broken)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "not a notebook" in proc.stderr
+
+
+def test_notebook_of_another_week_is_refused(tiny_course: Path, tmp_path: Path) -> None:
+    proc = run_check(learner_copy(tiny_course, "week02_tiny", tmp_path), "--week", "week01_tiny")
+    assert proc.returncode == 2
+    assert "belongs to week02_tiny, not week01_tiny" in proc.stderr
+
+
+def test_week_is_found_from_the_cells_when_the_file_is_renamed(tiny_course: Path, tmp_path: Path) -> None:
+    renamed = tmp_path / "my copy.ipynb"
+    shutil.copyfile(tiny_course / "release" / "week02_tiny" / "week02_tiny.ipynb", renamed)
+    assert check_notebook(renamed).week == "week02_tiny"
+
+
+def test_deleted_test_cell_is_named_in_the_error(tiny_course: Path, tmp_path: Path) -> None:
+    path = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test-w1_add-basic"]
+    nbformat.write(nb, path)
+    proc = run_check(path)
+    assert proc.returncode == 2
+    assert "test-w1_add-basic" in proc.stderr and "release/week01_tiny" in proc.stderr
+
+
+def test_duplicated_cell_is_named_in_the_error(tiny_course: Path, tmp_path: Path) -> None:
+    path = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    nb = nbformat.read(path, as_version=4)
+    copy = nbformat.from_dict(json.loads(json.dumps(nb.cells[1])))
+    copy.id = "another-id"
+    nb.cells.insert(2, copy)
+    nbformat.write(nb, path)
+    proc = run_check(path)
+    assert proc.returncode == 2 and "cells appear twice: w1_add" in proc.stderr
+
+
+def test_notebook_without_course_cells_is_refused(tiny_course: Path, tmp_path: Path) -> None:
+    path = tmp_path / "scratch.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]), path)
+    proc = run_check(path)
+    assert proc.returncode == 2 and "no graded cells of any course week" in proc.stderr
+
+
+def test_missing_file_is_one_line_error(tiny_course: Path, tmp_path: Path) -> None:
+    proc = run_check(tmp_path / "nope.ipynb")
+    assert proc.returncode == 2 and "no such file" in proc.stderr
+
+
+@pytest.mark.parametrize("week", WEEKS)
+def test_solution_notebook_of_each_real_week_scores_full_marks(week: str, tmp_path: Path) -> None:
+    copy = tmp_path / f"{week}.ipynb"
+    shutil.copyfile(ROOT / "solutions" / week / f"{week}.ipynb", copy)
+    result = check_notebook(copy)
+    assert result.score == result.max_score > 0, [f for q in result.questions for f in q.failures]
