@@ -12,9 +12,10 @@ c.CourseDirectory.course_id = "aieprep"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Each cell gets this many seconds when nbgrader executes a notebook (validate, autograde);
-# a cell that runs longer (an infinite loop) is interrupted and scores zero, the rest still run.
-c.Execute.timeout = 60
+# Each cell gets this many seconds (AIEPREP_CELL_TIMEOUT, default 60) when nbgrader executes a
+# notebook (validate, autograde); a cell that runs longer (an infinite loop) is interrupted and
+# scores zero, and the cells after it still run.
+c.Execute.timeout = int(os.environ.get("AIEPREP_CELL_TIMEOUT", "60"))
 c.Execute.interrupt_on_timeout = True
 
 # nbgrader gives zero to a test cell with any output on stderr. A test cell whose stderr holds

@@ -1,4 +1,8 @@
-"""Assertion helpers for notebook test cells: every failure shows the call, what was expected and what came back."""
+"""Assertion helpers for notebook test cells: every failure shows the call, what was expected and what came back.
+
+They return None on purpose: a test cell's last expression is shown as its result, and nbgrader
+reads a number shown there as partial credit.
+"""
 
 from __future__ import annotations
 
@@ -32,11 +36,8 @@ def _same_kind(result: Any, expected: Any) -> bool:
     return isinstance(result, type(expected))
 
 
-def check(func: Callable[..., Any], *args: Any, expected: Any, **kwargs: Any) -> Any:
-    """Call ``func(*args, **kwargs)`` on copies of the arguments and assert the result equals ``expected``.
-
-    Returns the result so a test can make further checks on it.
-    """
+def check(func: Callable[..., Any], *args: Any, expected: Any, **kwargs: Any) -> None:
+    """Call ``func(*args, **kwargs)`` on copies of the arguments and assert the result equals ``expected``."""
     call = _call_text(func, args, kwargs)
     result = func(*copy.deepcopy(args), **copy.deepcopy(kwargs))
     if not _same_kind(result, expected):
@@ -46,12 +47,11 @@ def check(func: Callable[..., Any], *args: Any, expected: Any, **kwargs: Any) ->
         )
     if result != expected:
         raise AssertionError(f"{call}\n  expected: {_short(expected)}\n  got:      {_short(result)}")
-    return result
 
 
 def check_close(
     func: Callable[..., Any], *args: Any, expected: float, rel_tol: float = 1e-9, abs_tol: float = 1e-9, **kwargs: Any
-) -> float:
+) -> None:
     """Like :func:`check` for a float result, compared with ``math.isclose``."""
     call = _call_text(func, args, kwargs)
     result = func(*copy.deepcopy(args), **copy.deepcopy(kwargs))
@@ -59,12 +59,11 @@ def check_close(
         result, expected, rel_tol=rel_tol, abs_tol=abs_tol
     ):
         raise AssertionError(f"{call}\n  expected about: {expected!r}\n  got:            {_short(result)}")
-    return float(result)
 
 
 def check_raises(
     exception: type[BaseException], func: Callable[..., Any], *args: Any, match: str | None = None, **kwargs: Any
-) -> BaseException:
+) -> None:
     """Assert that ``func(*args, **kwargs)`` raises ``exception`` (whose message matches ``match``, a regex, if given)."""
     call = _call_text(func, args, kwargs)
     try:
@@ -75,7 +74,7 @@ def check_raises(
                 f"{call}\n  raised {type(error).__name__}({str(error)!r}), "
                 f"but the message should match {match!r}"
             ) from None
-        return error
+        return
     except Exception as error:  # the wrong exception type: report it instead of a bare traceback
         raise AssertionError(
             f"{call}\n  expected {exception.__name__}, got {type(error).__name__}: {error}"
@@ -83,11 +82,10 @@ def check_raises(
     raise AssertionError(f"{call}\n  expected {exception.__name__}, but it returned {_short(result)}")
 
 
-def check_unchanged(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call ``func`` on the arguments themselves and assert it did not modify them; returns the result."""
+def check_unchanged(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Call ``func`` on the arguments themselves and assert it did not modify them."""
     call = _call_text(func, args, kwargs)
     before = copy.deepcopy((args, kwargs))
-    result = func(*args, **kwargs)
+    func(*args, **kwargs)
     if (args, kwargs) != before:
         raise AssertionError(f"{call}\n  modified its input; afterwards the arguments were: {_short((args, kwargs))}")
-    return result

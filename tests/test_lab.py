@@ -1,0 +1,93 @@
+"""`make lab` serves JupyterLab on the course with nbgrader's and the widgets' extensions enabled."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+BIN = Path(sys.executable).parent
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[str]:
+    """The URL (with token) that `make lab` prints, while the server runs."""
+    port = free_port()
+    proc = subprocess.Popen(
+        ["make", "-s", "lab", f"LAB_PORT={port}"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True, env={**os.environ, "JUPYTER_NO_CONFIG": ""},
+    )
+    url, seen, deadline = None, [], time.monotonic() + 90
+    while url is None and time.monotonic() < deadline and proc.poll() is None:
+        if select.select([proc.stdout], [], [], 1)[0]:
+            line = proc.stdout.readline()
+            seen.append(line)
+            match = re.search(rf"(http://127\.0\.0\.1:{port}/lab\?token=\w+)", line)
+            url = match and match[1]
+    try:
+        assert url, "make lab printed no URL:\n" + "".join(seen[-30:])
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def get(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.status, response.read().decode()
+
+
+def test_lab_page_answers(lab: str) -> None:
+    status, page = get(lab)
+    assert status == 200 and "JupyterLab" in page
+
+
+def test_lab_serves_the_course_folder(lab: str) -> None:
+    base, token = lab.split("/lab?token=")
+    status, body = get(f"{base}/api/contents/weeks?token={token}")
+    assert status == 200 and '"README.md"' in body
+
+
+def test_formgrader_answers(lab: str) -> None:
+    base, token = lab.split("/lab?token=")
+    status, _ = get(f"{base}/formgrader/api/assignments?token={token}")
+    assert status == 200
+
+
+def test_lab_gives_learners_their_own_copies_in_work(lab: str) -> None:
+    for release in (ROOT / "release").glob("week*/*.ipynb"):
+        assert (ROOT / "work" / release.parent.name / release.name).is_file()
+
+
+def extension_listing(*args: str) -> str:
+    proc = subprocess.run([BIN / "jupyter", *args], capture_output=True, text=True, cwd=ROOT)
+    return ANSI.sub("", proc.stdout + proc.stderr)
+
+
+@pytest.mark.parametrize("extension", ["@jupyter/nbgrader", "@jupyter-widgets/jupyterlab-manager"])
+def test_lab_extension_is_enabled(extension: str) -> None:
+    assert re.search(rf"{re.escape(extension)} v[\d.]+ enabled OK", extension_listing("labextension", "list"))
+
+
+@pytest.mark.parametrize("extension", ["formgrader", "validate_assignment", "assignment_list"])
+def test_nbgrader_server_extension_is_enabled(extension: str) -> None:
+    assert f"nbgrader.server_extensions.{extension} enabled" in extension_listing("server", "extension", "list")

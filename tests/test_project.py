@@ -1,0 +1,38 @@
+"""The project's entry points tell the truth: README documents every Makefile target, and CI
+(.ci/run and the GitHub workflow) runs the README's test command."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from .conftest import ROOT
+
+
+def makefile_targets() -> set[str]:
+    text = (ROOT / "Makefile").read_text()
+    phony = re.search(r"^\.PHONY:(.*)$", text, re.M)
+    assert phony
+    return set(phony[1].split())
+
+
+def test_readme_documents_every_makefile_target() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert sorted(t for t in makefile_targets() if f"`make {t}`" not in readme) == []
+
+
+def test_readme_quick_start_gives_the_two_commands() -> None:
+    quick_start = (ROOT / "README.md").read_text().split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert "make lab" in quick_start and "make test" in quick_start
+
+
+def test_ci_run_calls_make_test() -> None:
+    lines = [ln.strip() for ln in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert "make test" in lines
+
+
+def test_github_workflow_runs_make_test() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "test.yml").read_text())
+    runs = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
+    assert "make test" in runs

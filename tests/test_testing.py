@@ -1,0 +1,69 @@
+"""aieprep.testing: the assertion helpers of the notebooks' test cells."""
+
+from __future__ import annotations
+
+import pytest
+
+from aieprep.testing import check, check_close, check_raises, check_unchanged
+
+
+def test_check_passes_on_equal_result() -> None:
+    assert check(sorted, [3, 1, 2], expected=[1, 2, 3]) is None
+
+
+def test_check_failure_shows_call_expected_and_actual() -> None:
+    with pytest.raises(AssertionError) as error:
+        check(sorted, [3, 1], expected=[3, 1])
+    assert "sorted([3, 1])" in str(error.value)
+    assert "expected: [3, 1]" in str(error.value) and "got:      [1, 3]" in str(error.value)
+
+
+def test_check_refuses_a_result_of_another_type() -> None:
+    with pytest.raises(AssertionError, match="expected a tuple"):
+        check(lambda: [1, 2], expected=(1, 2))
+
+
+def test_check_refuses_bool_for_int() -> None:
+    with pytest.raises(AssertionError, match="expected a int"):
+        check(lambda: True, expected=1)
+
+
+def test_check_accepts_int_for_float() -> None:
+    check(lambda: 2, expected=2.0)
+
+
+def test_check_calls_on_copies_of_the_arguments() -> None:
+    data = [3, 1, 2]
+    check(lambda xs: (xs.sort(), xs)[1], data, expected=[1, 2, 3])
+    assert data == [3, 1, 2]
+
+
+def test_check_close_uses_a_tolerance() -> None:
+    check_close(lambda: 0.1 + 0.2, expected=0.3)
+    with pytest.raises(AssertionError, match="expected about"):
+        check_close(lambda: 0.31, expected=0.3)
+
+
+def test_check_raises_passes_on_the_right_exception() -> None:
+    check_raises(ValueError, int, "x")
+
+
+def test_check_raises_fails_when_nothing_is_raised() -> None:
+    with pytest.raises(AssertionError, match="but it returned 5"):
+        check_raises(ValueError, int, "5")
+
+
+def test_check_raises_reports_the_wrong_exception() -> None:
+    with pytest.raises(AssertionError, match="expected KeyError, got ValueError"):
+        check_raises(KeyError, int, "x")
+
+
+def test_check_raises_checks_the_message() -> None:
+    with pytest.raises(AssertionError, match="should match"):
+        check_raises(ValueError, int, "x", match="^nothing like it$")
+
+
+def test_check_unchanged_catches_mutation() -> None:
+    with pytest.raises(AssertionError, match="modified its input"):
+        check_unchanged(list.sort, [2, 1])
+    check_unchanged(sorted, [2, 1])
