@@ -33,7 +33,7 @@ def _release(args: argparse.Namespace) -> int:
 
     root = course_root()
     for week in _selected_weeks(root, args.weeks):
-        print(f"release/{week}: {build_release(root, week).relative_to(root)}")
+        print(f"wrote {build_release(root, week).relative_to(root)}/")
     return 0
 
 
@@ -42,7 +42,7 @@ def _solutions(args: argparse.Namespace) -> int:
 
     root = course_root()
     for week in _selected_weeks(root, args.weeks):
-        print(f"solutions/{week}: {build_solutions(root, week).relative_to(root)}")
+        print(f"wrote {build_solutions(root, week).relative_to(root)}/")
     return 0
 
 

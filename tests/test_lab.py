@@ -45,6 +45,13 @@ def lab() -> Iterator[str]:
             url = match and match[1]
     try:
         assert url, "make lab printed no URL:\n" + "".join(seen[-30:])
+        while True:  # the URL is printed as the server starts listening; wait until it answers
+            try:
+                get(url)
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "".join(seen[-30:])
+                time.sleep(0.5)
         yield url
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
