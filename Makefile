@@ -10,9 +10,12 @@ LAB_PORT  ?= 8888
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export PYTHONHASHSEED := 0
 
-.PHONY: lab test release solutions build bench lock clean help
+UI_DEPS   := tests/ui/node_modules/.package-lock.json
+
+.PHONY: setup lab test release solutions build bench lock clean help
 
 help:
+	@echo "make setup      create .venv with the pinned packages (and the browser-test tools); the only step that needs the network"
 	@echo "make lab        set up .venv if needed and start JupyterLab on the course"
 	@echo "make test       set up .venv if needed and run the whole test suite (what CI runs)"
 	@echo "make release    regenerate release/ from source/ (nbgrader generate_assignment)"
@@ -22,18 +25,29 @@ help:
 	@echo "make lock       re-pin requirements.lock from a fresh install of pyproject.toml"
 	@echo "make clean      remove .venv and generated scratch (never your work/)"
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e .
+	mkdir -p $(VENV)/share/jupyter/lab/settings  # offline course: JupyterLab never asks to fetch news or updates
+	echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' \
+		> $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $(STAMP)
+
+# Playwright (npm's playwright-core) drives Debian's chromium in the browser tests; without npm they are skipped.
+$(UI_DEPS): tests/ui/package-lock.json
+	if command -v npm >/dev/null; then npm ci --prefix tests/ui --silent --no-audit --no-fund; \
+	else echo "npm not found: the browser tests will be skipped"; fi
+
+setup: $(STAMP) $(UI_DEPS)
 
 lab: $(STAMP)
 	$(BIN)/aieprep workspace
 	mkdir -p .exchange
 	@echo "JupyterLab on the course: your notebooks are in work/; open the URL printed below (with its token)."
-	$(BIN)/jupyter lab --no-browser $(ROOT_FLAG) --ip=$(LAB_IP) --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR)
+	$(BIN)/jupyter lab --no-browser $(ROOT_FLAG) --ip=$(LAB_IP) --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR) \
+		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
-test: $(STAMP)
+test: setup
 	$(BIN)/python -m pytest
 
 release: $(STAMP)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -98,3 +100,41 @@ def test_lab_extension_is_enabled(extension: str) -> None:
 @pytest.mark.parametrize("extension", ["formgrader", "validate_assignment", "assignment_list"])
 def test_nbgrader_server_extension_is_enabled(extension: str) -> None:
     assert f"nbgrader.server_extensions.{extension} enabled" in extension_listing("server", "extension", "list")
+
+
+UI = ROOT / "tests" / "ui"
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or ""
+
+
+@pytest.fixture(scope="module")
+def browser_visit(lab: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """What a real browser saw in JupyterLab on Week 1 (tests/ui/lab.mjs): the notebook's toolbar,
+    the Validate dialog, the Nbgrader menu. Screenshots are kept in the pytest temp folder."""
+    missing = [what for what, ok in [("chromium", CHROMIUM), ("node", shutil.which("node")),
+                                     ("tests/ui/node_modules (make setup)", (UI / "node_modules").is_dir())] if not ok]
+    if missing:
+        message = f"browser tests need {', '.join(missing)}"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI installs them: a skip there would hide a broken check
+        pytest.skip(message)
+    shots = tmp_path_factory.mktemp("screenshots")
+    notebook = "work/week01_python_ds/week01_python_ds.ipynb"
+    proc = subprocess.run(["node", str(UI / "lab.mjs"), lab, notebook, str(shots)], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "CHROMIUM": CHROMIUM})
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "error" not in seen, f"{seen['error']} (screenshots: {shots})"
+    return seen
+
+
+def test_notebook_toolbar_has_the_validate_button(browser_visit: dict) -> None:
+    assert browser_visit["validateButton"] is True
+
+
+def test_validate_reports_the_failing_tests_of_a_blank_notebook(browser_visit: dict) -> None:
+    dialog = browser_visit["validateDialog"]
+    assert dialog.startswith("Validation Results") and "The following cell failed" in dialog
+
+
+@pytest.mark.parametrize("item", ["Assignment List", "Formgrader"])
+def test_nbgrader_menu_offers(browser_visit: dict, item: str) -> None:
+    assert item in browser_visit["nbgraderMenu"]
