@@ -160,14 +160,22 @@ def _nbgrader_api(scratch: Path) -> Any:
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config.loader import PyFileConfigLoader
 
-    # nbgrader asks a new `alembic` process for the schema version every time it opens a gradebook;
-    # the answer cannot change while this process runs, so ask once.
-    if not hasattr(nbgrader.api.get_alembic_version, "cache_info"):
-        nbgrader.api.get_alembic_version = functools.cache(nbgrader.api.get_alembic_version)
+    # nbgrader starts an `alembic heads` process (about 2 s) each time it opens a gradebook, to
+    # learn its schema version; read the same answer from nbgrader's migration scripts, once.
+    nbgrader.api.get_alembic_version = gradebook_schema_version
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     config = PyFileConfigLoader("nbgrader_config.py", path=str(scratch)).load_config()
     config.NbGraderAPI.log_level = "CRITICAL"
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+
+@functools.cache
+def gradebook_schema_version() -> str:
+    """The newest revision of nbgrader's gradebook schema (what `alembic heads` prints), read in-process."""
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+
+    return str(ScriptDirectory(ALEMBIC_DIR).get_current_head())
 
 
 def _run(result: dict[str, Any], step: str) -> None:

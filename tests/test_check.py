@@ -137,3 +137,14 @@ def test_solution_notebook_of_each_real_week_scores_full_marks(week: str, tmp_pa
     shutil.copyfile(ROOT / "solutions" / week / f"{week}.ipynb", copy)
     result = check_notebook(copy)
     assert result.score == result.max_score > 0, [f for q in result.questions for f in q.failures]
+
+
+def test_schema_version_read_in_process_equals_alembics_answer() -> None:
+    """The self-check reads the gradebook schema version in-process; nbgrader asks `alembic heads`."""
+    from nbgrader.dbutil import _temp_alembic_ini
+
+    from aieprep.check import gradebook_schema_version
+
+    with _temp_alembic_ini("sqlite:////nonexistent/gradebook.db") as ini:
+        heads = subprocess.check_output([Path(sys.executable).parent / "alembic", "-c", ini, "heads"], text=True)
+    assert gradebook_schema_version() == heads.split()[0]
