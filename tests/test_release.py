@@ -1,4 +1,5 @@
-"""release/ is exactly what nbgrader generates from source/, and gives away no answer and no hidden test."""
+"""release/ and solutions/ are exactly what the build makes from source/, and release/ gives away
+no answer and no hidden test."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from aieprep.build import build_release
+from aieprep.build import build_release, build_solutions
 
 from .conftest import ROOT, WEEKS
 
@@ -23,6 +24,24 @@ def files(folder: Path) -> dict[str, bytes]:
 def test_release_equals_a_fresh_generation(week: str, tmp_path: Path) -> None:
     fresh = build_release(ROOT, week, out_root=tmp_path)
     assert files(fresh) == files(ROOT / "release" / week), "release/ is stale: run `make release`"
+
+
+def comparable(path: Path) -> dict:
+    """A notebook as JSON, less what differs between machines: the Python patch version and
+    rendered images (matplotlib's PNGs). Everything else, outputs included, must be identical."""
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.get("language_info", {}).pop("version", None)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop("image/png", None)
+    return nb
+
+
+@pytest.mark.parametrize("week", WEEKS)
+def test_solutions_equal_a_fresh_build(week: str, tmp_path: Path) -> None:
+    fresh = build_solutions(ROOT, week, out_root=tmp_path) / f"{week}.ipynb"
+    assert comparable(fresh) == comparable(ROOT / "solutions" / week / f"{week}.ipynb"), \
+        "solutions/ is stale or not deterministic: run `make solutions` and look at what changed"
 
 
 def secret_lines(nb: nbformat.NotebookNode) -> set[str]:
