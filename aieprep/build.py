@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
 from .course import master_notebook, nbgrader, scratch_course
 
@@ -44,6 +45,8 @@ def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, timeout: int = CELL_T
         record_timing=False,  # no timestamps in the stored notebook
     )
     client.execute(cwd=str(cwd), env=env)
+    # How many stream outputs a cell's prints arrive in depends on timing; store one per stream.
+    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     return nb
 
 
