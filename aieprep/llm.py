@@ -28,7 +28,8 @@ How it answers a chat completion (``POST /v1/chat/completions``), in order:
 Usage counts one token per whitespace-separated word. Faults are queued with
 :meth:`CourseModel.fail_next` and consumed one per HTTP request: ``"429"`` (with ``Retry-After``),
 ``"500"``, ``"503"``, ``"stall"`` (no answer for a while: the client's timeout trips),
-``"bad-json"`` (200 OK, but the message content is truncated JSON), ``"ok"``.
+``"bad-json"`` (200 OK, but the message content is truncated JSON), ``Fault("reply", content=…)``
+(200 OK with exactly that message content: any malformed or off-schema output), ``"ok"``.
 """
 
 from __future__ import annotations
@@ -47,17 +48,19 @@ from typing import Any
 __all__ = ["MODEL", "CourseModel", "Fault", "client", "course_model", "using_course_model"]
 
 COURSE_MODEL_NAME = "course-model"
-FAULT_KINDS = ("429", "500", "503", "stall", "bad-json", "ok")
+FAULT_KINDS = ("429", "500", "503", "stall", "bad-json", "reply", "ok")
 
 
 @dataclass(frozen=True)
 class Fault:
     """One scheduled fault: ``kind`` is one of ``FAULT_KINDS``; ``retry_after`` (seconds) is sent
-    with a 429; ``seconds`` is how long a ``"stall"`` waits before answering."""
+    with a 429; ``seconds`` is how long a ``"stall"`` waits before answering; ``content`` is the
+    message content of a ``"reply"``."""
 
     kind: str
     retry_after: float = 1.0
     seconds: float = 5.0
+    content: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -347,6 +350,9 @@ class CourseModel:
                 if kind == "bad-json":
                     text = json.dumps({"answer": grounded_answer(body.get("messages", [])), "confidence": 0.9})
                     response["choices"][0]["message"]["content"] = text[: len(text) // 2]
+                elif kind == "reply":
+                    response["choices"][0]["message"].update(content=fault.content, tool_calls=None)
+                    response["choices"][0]["finish_reason"] = "stop"
                 self._send(200, response)
 
         return Handler

@@ -197,3 +197,10 @@ def test_configured_server_is_used_with_a_key(monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.setenv("OPENAI_BASE_URL", other.url)
         llm.client().chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
         assert len(other.requests) == 1 and llm.course_model().requests == []
+
+
+def test_a_scripted_reply_is_sent_as_given(model: CourseModel) -> None:
+    model.fail_next(Fault("reply", content='```json\n{"answer": 1}\n```'))
+    reply = ask(model, 'weather in "Oslo"', tools=TOOLS)
+    assert reply.choices[0].message.content == '```json\n{"answer": 1}\n```'
+    assert reply.choices[0].message.tool_calls is None
