@@ -27,7 +27,7 @@ How it answers a chat completion (``POST /v1/chat/completions``), in order:
 
 Usage counts one token per whitespace-separated word. Faults are queued with
 :meth:`CourseModel.fail_next` and consumed one per HTTP request: ``"429"`` (with ``Retry-After``),
-``"500"``, ``"503"``, ``"stall"`` (no answer for a while: the client's timeout trips),
+``"400"`` (a request the API rejects: never worth retrying), ``"500"``, ``"503"``, ``"stall"`` (no answer for a while: the client's timeout trips),
 ``"bad-json"`` (200 OK, but the message content is truncated JSON), ``Fault("reply", content=…)``
 (200 OK with exactly that message content: any malformed or off-schema output), ``"ok"``.
 """
@@ -48,7 +48,7 @@ from typing import Any
 __all__ = ["MODEL", "CourseModel", "Fault", "client", "course_model", "using_course_model"]
 
 COURSE_MODEL_NAME = "course-model"
-FAULT_KINDS = ("429", "500", "503", "stall", "bad-json", "reply", "ok")
+FAULT_KINDS = ("400", "429", "500", "503", "stall", "bad-json", "reply", "ok")
 
 
 @dataclass(frozen=True)
@@ -340,6 +340,10 @@ class CourseModel:
                                                "code": "rate_limit_exceeded"}},
                                {"Retry-After": str(math.ceil(fault.retry_after)),
                                 "retry-after-ms": str(int(fault.retry_after * 1000))})
+                    return
+                if kind == "400":
+                    self._send(400, {"error": {"message": "Invalid request: prompt is too long",
+                                               "type": "invalid_request_error", "code": "context_length_exceeded"}})
                     return
                 if kind in ("500", "503"):
                     self._send(int(kind), {"error": {"message": "The server had an error", "type": "server_error"}})

@@ -204,3 +204,10 @@ def test_a_scripted_reply_is_sent_as_given(model: CourseModel) -> None:
     reply = ask(model, 'weather in "Oslo"', tools=TOOLS)
     assert reply.choices[0].message.content == '```json\n{"answer": 1}\n```'
     assert reply.choices[0].message.tool_calls is None
+
+
+def test_400_reaches_the_sdk_as_bad_request(model: CourseModel) -> None:
+    model.fail_next("400")
+    with pytest.raises(openai.BadRequestError) as error:
+        model.client(max_retries=2).chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+    assert error.value.status_code == 400 and len(model.requests) == 1  # the SDK itself never retries a 400

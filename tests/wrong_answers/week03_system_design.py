@@ -1,0 +1,555 @@
+"""Plausible wrong answers to the Week 3 exercises (see tests/test_wrong_answers.py).
+
+Each entry maps an answer cell's grade id to full replacement sources for that cell: what a
+candidate writes under time pressure. Every one of them must make at least one of the exercise's
+test cells fail. They are written as small edits of the reference answer, so the bug is easy to see.
+"""
+
+from __future__ import annotations
+
+
+def _variant(base: str, *edits: tuple[str, str]) -> str:
+    """``base`` with each ``(old, new)`` edit applied (every occurrence); an edit that matches nothing is a bug here."""
+    for old, new in edits:
+        if old not in base:
+            raise ValueError(f"edit does not apply: {old!r}")
+        base = base.replace(old, new)
+    return base
+
+
+_RETRY = r'''
+def retry(fn, *, attempts=3, base_delay=1.0, retry_on=TRANSIENT, sleep=time.sleep, jitter=0.0, rng=None,
+          on_retry=None):
+    """Call fn() up to `attempts` times with exponential backoff; return its result or re-raise the last error."""
+    if attempts < 1:
+        raise ValueError("attempts must be at least 1")
+    rng = rng or random.Random()
+    for attempt in range(1, attempts + 1):
+        try:
+            return fn()
+        except retry_on as error:
+            if attempt == attempts:
+                raise
+            delay = base_delay * 2 ** (attempt - 1)
+            if jitter:
+                delay *= rng.uniform(1 - jitter, 1 + jitter)
+            response = getattr(error, "response", None)
+            header = response.headers.get("retry-after") if response is not None else None
+            if header is not None:
+                try:
+                    delay = max(delay, float(header))
+                except ValueError:
+                    pass  # an HTTP date instead of seconds: keep the backoff
+            if on_retry is not None:
+                on_retry(attempt, error, delay)
+            sleep(delay)
+'''
+
+
+_RETRY_VARIANTS = r'''
+def retrying(**options):
+    """A decorator: each call of the decorated function goes through retry(..., **options)."""
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            return retry(lambda: func(*args, **kwargs), **options)
+        return wrapper
+    return decorate
+
+
+async def retry_async(fn, *, attempts=3, base_delay=1.0, retry_on=TRANSIENT, sleep=asyncio.sleep):
+    """Await fn() up to `attempts` times with exponential backoff (await sleep(delay)); re-raise the last error."""
+    if attempts < 1:
+        raise ValueError("attempts must be at least 1")
+    for attempt in range(1, attempts + 1):
+        try:
+            return await fn()
+        except retry_on as error:
+            if attempt == attempts:
+                raise
+            delay = base_delay * 2 ** (attempt - 1)
+            response = getattr(error, "response", None)
+            header = response.headers.get("retry-after") if response is not None else None
+            if header is not None:
+                delay = max(delay, float(header))
+            await sleep(delay)
+'''
+
+
+_CALL_WITH_RETRY = r'''
+def call_with_retry(fn, max_attempts=3, base_delay=1.0, sleep=time.sleep):
+    """Call fn() with exponential backoff on any exception; re-raise the last one."""
+    for attempt in range(1, max_attempts + 1):
+        try:
+            return fn()
+        except Exception:
+            if attempt == max_attempts:
+                raise
+            sleep(base_delay * 2 ** (attempt - 1))
+'''
+
+
+_FETCH_VALIDATED = r'''
+def fetch_validated(fetch, validate, *, attempts=3, base_delay=1.0, retry_on=TRANSIENT, sleep=time.sleep):
+    """Fetch JSON text with retry on transport errors, parse and validate it; return an ok/failed/invalid result."""
+    for attempt in range(1, attempts + 1):
+        try:
+            text = fetch()
+        except retry_on as error:
+            if attempt == attempts:
+                return {"status": "failed", "error": type(error).__name__, "attempts": attempt}
+            sleep(base_delay * 2 ** (attempt - 1))
+            continue
+        except Exception as error:
+            return {"status": "failed", "error": type(error).__name__, "attempts": attempt}
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError):
+            return {"status": "invalid", "errors": ["invalid JSON"], "attempts": attempt}
+        errors = validate(data)
+        if errors:
+            return {"status": "invalid", "errors": list(errors), "attempts": attempt}
+        return {"status": "ok", "data": data, "attempts": attempt}
+'''
+
+
+_CIRCUIT_BREAKER = r'''
+class CircuitOpenError(Exception):
+    """Raised by CircuitBreaker.call while the circuit is open."""
+
+
+class CircuitBreaker:
+    """Closed -> open after N consecutive failures -> half-open after reset_timeout -> closed on a success."""
+
+    def __init__(self, failure_threshold=3, reset_timeout=30.0, clock=time.monotonic):
+        self.failure_threshold = failure_threshold
+        self.reset_timeout = reset_timeout
+        self.clock = clock
+        self.failures = 0
+        self.opened_at = None
+
+    @property
+    def state(self):
+        """The state at the clock's current time: "closed", "open" or "half_open"."""
+        if self.opened_at is None:
+            return "closed"
+        if self.clock() - self.opened_at >= self.reset_timeout:
+            return "half_open"
+        return "open"
+
+    def call(self, fn, *args, **kwargs):
+        """Call fn(*args, **kwargs) through the breaker; CircuitOpenError while open."""
+        state = self.state
+        if state == "open":
+            raise CircuitOpenError("circuit open: failing fast")
+        try:
+            result = fn(*args, **kwargs)
+        except Exception:
+            self.failures += 1
+            if state == "half_open" or self.failures >= self.failure_threshold:
+                self.opened_at = self.clock()
+            raise
+        self.failures = 0
+        self.opened_at = None
+        return result
+'''
+
+
+_TOKEN_BUCKET = r'''
+class TokenBucket:
+    """A token bucket: bursts up to capacity, sustained rate tokens per second."""
+
+    def __init__(self, capacity, rate, clock=time.monotonic):
+        self.capacity = capacity
+        self.rate = rate
+        self.clock = clock
+        self.tokens = float(capacity)
+        self.updated = clock()
+
+    def allow(self, cost=1):
+        """Take cost tokens if available (True), else False."""
+        now = self.clock()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= cost:
+            self.tokens -= cost
+            return True
+        return False
+'''
+
+
+_LRU_CACHE = r'''
+class LRUCache:
+    """A least-recently-used cache holding at most `capacity` keys."""
+
+    def __init__(self, capacity):
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.capacity = capacity
+        self._data = OrderedDict()
+
+    def get(self, key, default=None):
+        """The value for key (now most recently used), or default."""
+        if key not in self._data:
+            return default
+        self._data.move_to_end(key)
+        return self._data[key]
+
+    def put(self, key, value):
+        """Insert or update key; evict the least recently used key when over capacity."""
+        self._data[key] = value
+        self._data.move_to_end(key)
+        if len(self._data) > self.capacity:
+            self._data.popitem(last=False)
+
+    def __len__(self):
+        """The number of keys held."""
+        return len(self._data)
+'''
+
+
+_TTL_CACHE = r'''
+class TTLCache:
+    """A cache whose entries expire ttl seconds after they were set."""
+
+    def __init__(self, ttl, clock=time.monotonic):
+        self.ttl = ttl
+        self.clock = clock
+        self._data = {}
+
+    def set(self, key, value):
+        """Store value under key, timed from now."""
+        self._data[key] = (value, self.clock())
+
+    def get(self, key, default=None):
+        """The value for key if set less than ttl seconds ago, else default."""
+        if key not in self._data:
+            return default
+        value, stored_at = self._data[key]
+        if self.clock() - stored_at >= self.ttl:
+            del self._data[key]
+            return default
+        return value
+
+    def __len__(self):
+        """The number of unexpired entries."""
+        now = self.clock()
+        return sum(1 for _, stored_at in self._data.values() if now - stored_at < self.ttl)
+'''
+
+
+_HASH_RING = r'''
+class HashRing:
+    """Consistent hashing with virtual nodes."""
+
+    def __init__(self, nodes=(), vnodes=100):
+        self.vnodes = vnodes
+        self._points = []  # sorted (hash, node)
+        for node in nodes:
+            self.add(node)
+
+    def add(self, node):
+        """Place vnodes points for node on the ring."""
+        for i in range(self.vnodes):
+            bisect.insort(self._points, (stable_hash(f"{node}#{i}"), node))
+
+    def remove(self, node):
+        """Take node's points off the ring."""
+        self._points = [point for point in self._points if point[1] != node]
+
+    def node_for(self, key):
+        """The node owning key: the first point clockwise from stable_hash(key)."""
+        if not self._points:
+            raise LookupError("the ring has no nodes")
+        index = bisect.bisect_left(self._points, (stable_hash(key), ""))
+        return self._points[index % len(self._points)][1]
+'''
+
+
+_RUN_ETL = r'''
+def run_etl(source, sink, checkpoint, transform, *, batch_size=3):
+    """Copy transformed records to sink from the checkpoint on, idempotently; return rows written this run."""
+    written = 0
+    offset = checkpoint.get("offset", 0)
+    while offset < len(source):
+        end = min(offset + batch_size, len(source))
+        rows = [transform(record) for record in source[offset:end]]
+        fresh = [row for row in rows if not sink.has(row["id"])]
+        sink.write(fresh)
+        written += len(fresh)
+        checkpoint["offset"] = offset = end
+    return written
+'''
+
+
+_PROCESS_BATCH = r'''
+def process_batch(records, validate, transform, keep):
+    """validate -> transform (errors caught) -> filter; return results, stage-tagged errors and stats."""
+    results, errors = [], []
+    stats = {"input": len(records), "invalid": 0, "failed": 0, "filtered": 0, "output": 0}
+    for index, record in enumerate(records):
+        problems = validate(record)
+        if problems:
+            errors.append({"index": index, "stage": "validate", "error": "; ".join(problems)})
+            stats["invalid"] += 1
+            continue
+        try:
+            output = transform(record)
+        except Exception as error:
+            errors.append({"index": index, "stage": "transform", "error": f"{type(error).__name__}: {error}"})
+            stats["failed"] += 1
+            continue
+        if not keep(output):
+            stats["filtered"] += 1
+            continue
+        results.append(output)
+    stats["output"] = len(results)
+    return {"results": results, "errors": errors, "stats": stats}
+'''
+
+
+_GENERATE = r'''
+class GenerateRequest(BaseModel):
+    """The request body of POST /generate."""
+    prompt: str = Field(min_length=1, max_length=4000)
+    temperature: float = Field(default=0.7, ge=0, le=2)
+    max_tokens: int = Field(default=256, ge=1, le=4000)
+
+
+class GenerateResponse(BaseModel):
+    """The response body of POST /generate."""
+    answer: str
+    confidence: float = Field(ge=0, le=1)
+    sources: list[str]
+
+
+def make_generate_app(client):
+    """A FastAPI app whose POST /generate answers through `client`, mapping LLM errors to 429/502/504."""
+    app = FastAPI()
+
+    @app.post("/generate", response_model=GenerateResponse)
+    def generate(request: GenerateRequest):
+        try:
+            completion = client.chat.completions.create(
+                model=MODEL, messages=[{"role": "user", "content": request.prompt}],
+                temperature=request.temperature, max_tokens=request.max_tokens,
+                response_format={"type": "json_object"},
+            )
+        except openai.APITimeoutError:
+            raise HTTPException(status_code=504, detail="the model timed out")
+        except openai.RateLimitError as error:
+            retry_after = error.response.headers.get("retry-after", "1")
+            raise HTTPException(status_code=429, detail="rate limited by the model provider",
+                                headers={"Retry-After": retry_after})
+        except openai.APIError:
+            raise HTTPException(status_code=502, detail="the model provider failed")
+        try:
+            return GenerateResponse.model_validate_json(completion.choices[0].message.content or "")
+        except ValidationError:
+            raise HTTPException(status_code=502, detail="the model returned invalid output")
+
+    return app
+'''
+
+
+_SERVICE = r'''
+class EchoIn(BaseModel):
+    message: str
+
+
+def make_service_app(*, api_key, clock, limit=5, window=60.0, is_ready=lambda: True):
+    """An app with /health, /ready, an API-key-protected POST /echo and a per-IP sliding-window rate limit."""
+    app = FastAPI()
+    allowed = defaultdict(deque)  # ip -> times of allowed requests in the window
+
+    @app.middleware("http")
+    async def rate_limit(request: Request, call_next):
+        if request.url.path != "/health":
+            now, times = clock(), allowed[request.client.host]
+            while times and now - times[0] >= window:
+                times.popleft()
+            if len(times) >= limit:
+                wait = math.ceil(window - (now - times[0]))
+                return JSONResponse({"detail": "rate limit exceeded"}, status_code=429,
+                                    headers={"Retry-After": str(wait)})
+            times.append(now)
+        return await call_next(request)
+
+    def require_api_key(x_api_key: str | None = Header(default=None)):
+        if x_api_key != api_key:
+            raise HTTPException(status_code=401, detail="invalid or missing API key")
+
+    @app.get("/health")
+    def health():
+        return {"status": "ok"}
+
+    @app.get("/ready")
+    def ready():
+        if not is_ready():
+            return JSONResponse({"status": "not ready"}, status_code=503)
+        return {"status": "ready"}
+
+    @app.post("/echo", dependencies=[Depends(require_api_key)])
+    def echo(body: EchoIn):
+        return {"message": body.message}
+
+    return app
+'''
+
+
+_FAN_OUT = r'''
+async def fan_out(providers, prompt, *, timeout=2.0, max_concurrency=2):
+    """Ask every provider concurrently (capped, each with a timeout); collect answers and errors."""
+    semaphore = asyncio.Semaphore(max_concurrency)
+
+    async def one(provider):
+        async with semaphore:
+            try:
+                return "answer", await asyncio.wait_for(provider(prompt), timeout)
+            except TimeoutError:
+                return "error", "timeout"
+            except Exception:
+                return "error", "error"
+
+    outcomes = await asyncio.gather(*(one(provider) for provider in providers.values()))
+    result = {"answers": {}, "errors": {}}
+    for name, (kind, value) in zip(providers, outcomes):
+        result["answers" if kind == "answer" else "errors"][name] = value
+    return result
+'''
+
+
+WRONG_ANSWERS: dict[str, list[str]] = {
+    "retry": [
+        # sleeps after the last attempt, then raises
+        _variant(_RETRY, ('            if attempt == attempts:\n                raise\n', '            last = error\n'), ('            sleep(delay)\n', '            sleep(delay)\n    raise last\n')),
+        # retries every exception, a 400 included
+        _variant(_RETRY, ('except retry_on as error:', 'except Exception as error:')),
+        # ignores Retry-After
+        _variant(_RETRY, ('delay = max(delay, float(header))', 'pass')),
+        # no jitter
+        _variant(_RETRY, ('delay *= rng.uniform(1 - jitter, 1 + jitter)', 'delay *= 1')),
+    ],
+    "retry_variants": [
+        # decorator without functools.wraps
+        _variant(_RETRY_VARIANTS, ('        @functools.wraps(func)\n', '')),
+        # async version ignores Retry-After
+        _variant(_RETRY_VARIANTS, ('                delay = max(delay, float(header))', '                pass')),
+        # async version sleeps after the last attempt
+        _variant(_RETRY_VARIANTS, ('            if attempt == attempts:\n                raise\n', '            last = error\n'), ('            await sleep(delay)\n', '            await sleep(delay)\n    raise last\n')),
+    ],
+    "call_with_retry": [
+        # sleeps after the last attempt
+        _variant(_CALL_WITH_RETRY, ('            if attempt == max_attempts:\n                raise\n            sleep(base_delay * 2 ** (attempt - 1))', '            sleep(base_delay * 2 ** (attempt - 1))\n            if attempt == max_attempts:\n                raise')),
+        # linear backoff
+        _variant(_CALL_WITH_RETRY, ('base_delay * 2 ** (attempt - 1)', 'base_delay * attempt')),
+        # re-raises the first error
+        _variant(_CALL_WITH_RETRY, ('    for attempt in range(1, max_attempts + 1):\n', '    first = None\n    for attempt in range(1, max_attempts + 1):\n'), ('        except Exception:\n            if attempt == max_attempts:\n                raise\n', '        except Exception as error:\n            first = first or error\n            if attempt == max_attempts:\n                raise first\n')),
+    ],
+    "fetch_validated": [
+        # retries invalid JSON as if it were a transport error
+        _variant(_FETCH_VALIDATED, ('            return {"status": "invalid", "errors": ["invalid JSON"], "attempts": attempt}\n', '            if attempt == attempts:\n                return {"status": "invalid", "errors": ["invalid JSON"], "attempts": attempt}\n            sleep(base_delay * 2 ** (attempt - 1))\n            continue\n')),
+        # retries every exception from fetch
+        _variant(_FETCH_VALIDATED, ('        except retry_on as error:', '        except Exception as error:')),
+        # sleeps after the last attempt
+        _variant(_FETCH_VALIDATED, ('            if attempt == attempts:\n                return {"status": "failed", "error": type(error).__name__, "attempts": attempt}\n            sleep(base_delay * 2 ** (attempt - 1))\n', '            sleep(base_delay * 2 ** (attempt - 1))\n            if attempt == attempts:\n                return {"status": "failed", "error": type(error).__name__, "attempts": attempt}\n')),
+        # counts attempts from 0
+        _variant(_FETCH_VALIDATED, ('"attempts": attempt}', '"attempts": attempt - 1}')),
+    ],
+    "circuit_breaker": [
+        # never half-opens
+        _variant(_CIRCUIT_BREAKER, ('        if self.clock() - self.opened_at >= self.reset_timeout:\n            return "half_open"\n', '')),
+        # counts all failures, not consecutive ones
+        _variant(_CIRCUIT_BREAKER, ('        self.failures = 0\n        self.opened_at = None\n        return result', '        self.opened_at = None\n        return result')),
+        # a failed trial call does not reopen the circuit
+        _variant(_CIRCUIT_BREAKER, ('            if state == "half_open" or self.failures >= self.failure_threshold:\n                self.opened_at = self.clock()\n', '            if self.failures >= self.failure_threshold:\n                self.opened_at = self.clock()\n                self.failures = 0\n')),
+        # calls fn while open
+        _variant(_CIRCUIT_BREAKER, ('            raise CircuitOpenError("circuit open: failing fast")', '            pass')),
+    ],
+    "token_bucket": [
+        # no cap at capacity
+        _variant(_TOKEN_BUCKET, ('min(self.capacity, self.tokens + (now - self.updated) * self.rate)', 'self.tokens + (now - self.updated) * self.rate')),
+        # whole tokens only: fractions lost
+        _variant(_TOKEN_BUCKET, ('(now - self.updated) * self.rate)', 'int((now - self.updated) * self.rate))')),
+        # starts empty
+        _variant(_TOKEN_BUCKET, ('self.tokens = float(capacity)', 'self.tokens = 0.0')),
+        # a refused call loses the refill
+        _variant(_TOKEN_BUCKET, ('        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)\n        self.updated = now\n        if self.tokens >= cost:\n            self.tokens -= cost\n            return True\n        return False', '        available = min(self.capacity, self.tokens + (now - self.updated) * self.rate)\n        self.updated = now\n        if available >= cost:\n            self.tokens = available - cost\n            return True\n        return False')),
+    ],
+    "lru_cache": [
+        # get does not refresh recency
+        _variant(_LRU_CACHE, ('        self._data.move_to_end(key)\n        return self._data[key]', '        return self._data[key]')),
+        # updating a key does not refresh recency
+        _variant(_LRU_CACHE, ('        self._data[key] = value\n        self._data.move_to_end(key)\n', '        self._data[key] = value\n')),
+        # evicts the most recently used key
+        _variant(_LRU_CACHE, ('popitem(last=False)', 'popitem(last=True)')),
+        # evicts one too early
+        _variant(_LRU_CACHE, ('if len(self._data) > self.capacity:', 'if len(self._data) >= self.capacity:')),
+    ],
+    "ttl_cache": [
+        # off by one: still valid at exactly ttl
+        _variant(_TTL_CACHE, ('if self.clock() - stored_at >= self.ttl:', 'if self.clock() - stored_at > self.ttl:')),
+        # reads extend the entry's life
+        _variant(_TTL_CACHE, ('            return default\n        return value', '            return default\n        self._data[key] = (value, self.clock())\n        return value')),
+        # len counts expired entries
+        _variant(_TTL_CACHE, ('return sum(1 for _, stored_at in self._data.values() if now - stored_at < self.ttl)', 'return len(self._data)')),
+    ],
+    "hash_ring": [
+        # no virtual nodes
+        _variant(_HASH_RING, ('        for i in range(self.vnodes):\n            bisect.insort(self._points, (stable_hash(f"{node}#{i}"), node))', '        bisect.insort(self._points, (stable_hash(f"{node}#0"), node))')),
+        # points appended unsorted
+        _variant(_HASH_RING, ('bisect.insort(self._points, (stable_hash(f"{node}#{i}"), node))', 'self._points.append((stable_hash(f"{node}#{i}"), node))')),
+        # remove takes off only one point
+        _variant(_HASH_RING, ('        self._points = [point for point in self._points if point[1] != node]', '        self._points.remove(next(point for point in self._points if point[1] == node))')),
+    ],
+    "run_etl": [
+        # commits the checkpoint before writing
+        _variant(_RUN_ETL, ('        sink.write(fresh)\n        written += len(fresh)\n        checkpoint["offset"] = offset = end\n', '        checkpoint["offset"] = end\n        sink.write(fresh)\n        written += len(fresh)\n        offset = end\n')),
+        # no idempotency check: a replayed batch is duplicated
+        _variant(_RUN_ETL, ('        fresh = [row for row in rows if not sink.has(row["id"])]\n', '        fresh = rows\n')),
+        # ignores the checkpoint and starts from 0
+        _variant(_RUN_ETL, ('    offset = checkpoint.get("offset", 0)\n', '    offset = 0\n')),
+        # saves the checkpoint only at the end
+        _variant(_RUN_ETL, ('        checkpoint["offset"] = offset = end\n    return written', '        offset = end\n    checkpoint["offset"] = offset\n    return written')),
+    ],
+    "process_batch": [
+        # transform errors not caught
+        _variant(_PROCESS_BATCH, ('        try:\n            output = transform(record)\n        except Exception as error:\n            errors.append({"index": index, "stage": "transform", "error": f"{type(error).__name__}: {error}"})\n            stats["failed"] += 1\n            continue\n', '        output = transform(record)\n')),
+        # every error tagged validate
+        _variant(_PROCESS_BATCH, ('"stage": "transform"', '"stage": "validate"')),
+        # filters the raw record instead of the output
+        _variant(_PROCESS_BATCH, ('if not keep(output):', 'if not keep(record):')),
+        # filtered records not counted
+        _variant(_PROCESS_BATCH, ('            stats["filtered"] += 1\n', '')),
+    ],
+    "generate": [
+        # 500 instead of 504 for a timeout
+        _variant(_GENERATE, ('raise HTTPException(status_code=504', 'raise HTTPException(status_code=500')),
+        # drops the provider's Retry-After
+        _variant(_GENERATE, (',\n                                headers={"Retry-After": retry_after})', ')')),
+        # catches APIError before APITimeoutError: timeouts become 502
+        _variant(_GENERATE, ('        except openai.APITimeoutError:\n            raise HTTPException(status_code=504, detail="the model timed out")\n', ''), ('            raise HTTPException(status_code=502, detail="the model provider failed")\n', '            raise HTTPException(status_code=502, detail="the model provider failed")\n        except openai.APITimeoutError:\n            raise HTTPException(status_code=504, detail="the model timed out")\n')),
+        # returns the model's JSON unvalidated
+        _variant(_GENERATE, ('            return GenerateResponse.model_validate_json(completion.choices[0].message.content or "")\n        except ValidationError:', '            return json.loads(completion.choices[0].message.content or "")\n        except ValueError:')),
+    ],
+    "service": [
+        # the rate limit counts /health
+        _variant(_SERVICE, ('        if request.url.path != "/health":\n', '        if True:\n')),
+        # a fixed window instead of a sliding one
+        _variant(_SERVICE, ('            while times and now - times[0] >= window:\n                times.popleft()\n', '            while times and times[0] // window != now // window:\n                times.popleft()\n')),
+        # /ready is always 200
+        _variant(_SERVICE, ('        if not is_ready():\n', '        if False:\n')),
+        # rejected requests are recorded too
+        _variant(_SERVICE, ('            if len(times) >= limit:\n', '            times.append(now)\n            if len(times) > limit:\n'), ('                                    headers={"Retry-After": str(wait)})\n            times.append(now)\n', '                                    headers={"Retry-After": str(wait)})\n')),
+    ],
+    "fan_out": [
+        # no semaphore
+        _variant(_FAN_OUT, ('        async with semaphore:\n', '        if True:\n')),
+        # awaits the providers one after another
+        _variant(_FAN_OUT, ('    outcomes = await asyncio.gather(*(one(provider) for provider in providers.values()))', '    outcomes = [await one(provider) for provider in providers.values()]')),
+        # only timeouts are caught
+        _variant(_FAN_OUT, ('            except Exception:\n                return "error", "error"\n', '')),
+        # the timeout also covers the wait for the semaphore
+        _variant(_FAN_OUT, ('    async def one(provider):\n        async with semaphore:\n            try:\n                return "answer", await asyncio.wait_for(provider(prompt), timeout)\n', '    async def guarded(provider):\n        async with semaphore:\n            return await provider(prompt)\n\n    async def one(provider):\n        if True:\n            try:\n                return "answer", await asyncio.wait_for(guarded(provider), timeout)\n')),
+    ],
+}
