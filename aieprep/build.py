@@ -44,7 +44,10 @@ def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, timeout: int = CELL_T
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}},
         record_timing=False,  # no timestamps in the stored notebook
     )
-    client.execute(cwd=str(cwd), env=env)
+    with tempfile.TemporaryDirectory(prefix="aieprep-kernel-") as sockets:
+        client.km = client.create_kernel_manager()
+        client.km.transport, client.km.ip = "ipc", str(Path(sockets) / "kernel")  # Unix sockets, no TCP port
+        client.execute(cwd=str(cwd), env=env)
     # How many stream outputs a cell's prints arrive in depends on timing; store one per stream.
     nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     return nb

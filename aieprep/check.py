@@ -6,6 +6,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -165,7 +166,10 @@ def _nbgrader_api(scratch: Path) -> Any:
     nbgrader.api.get_alembic_version = gradebook_schema_version
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     config = PyFileConfigLoader("nbgrader_config.py", path=str(scratch)).load_config()
-    config.NbGraderAPI.log_level = "CRITICAL"
+    config.NbGraderAPI.log_level = "ERROR"
+    # Talk to the kernel over Unix sockets in the scratch folder: no TCP port, no warning about one.
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(scratch / "kernel")  # socket path prefix: kernel-1, kernel-2 …
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
 
@@ -178,10 +182,22 @@ def gradebook_schema_version() -> str:
     return str(ScriptDirectory(ALEMBIC_DIR).get_current_head())
 
 
+KNOWN_FAILURES = {
+    "DeadKernelError": "the notebook ended its own Python kernel (os._exit, a crash, or too much memory); "
+                       "find the cell that does it, then Kernel > Restart Kernel and Run All Cells",
+}
+
+
 def _run(result: dict[str, Any], step: str) -> None:
-    if not result.get("success"):
-        log = [line for line in (result.get("error") or result.get("log") or "").splitlines() if line.strip()]
-        raise CourseError(f"nbgrader {step} failed: {log[-1].strip() if log else 'no output'}")
+    """Raise CourseError naming the cause when one of nbgrader's steps failed."""
+    if result.get("success"):
+        return
+    text = f"{result.get('log') or ''}\n{result.get('error') or ''}"
+    causes = [m[1] for m in re.finditer(r"^\s*(?:[\w.]+\.)?(\w+(?:Error|Exception): .*)$", text, re.M)
+              if not m[1].startswith("NbGraderException")]
+    cause = causes[-1] if causes else "no cause given"
+    known = next((message for name, message in KNOWN_FAILURES.items() if cause.startswith(name)), None)
+    raise CourseError(known or f"nbgrader {step} failed: {cause}")
 
 
 def _generate_assignment(api: Any, root: Path, week: str, scratch: Path) -> None:

@@ -148,3 +148,11 @@ def test_schema_version_read_in_process_equals_alembics_answer() -> None:
     with _temp_alembic_ini("sqlite:////nonexistent/gradebook.db") as ini:
         heads = subprocess.check_output([Path(sys.executable).parent / "alembic", "-c", ini, "heads"], text=True)
     assert gradebook_schema_version() == heads.split()[0]
+
+
+def test_a_notebook_that_ends_its_kernel_gets_a_clear_error(tiny_course: Path, tmp_path: Path) -> None:
+    path = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    answer(path, "w1_add", "import os\nos._exit(1)")
+    proc = run_check(path)
+    assert proc.returncode == 2
+    assert "ended its own Python kernel" in proc.stderr and proc.stderr.strip().count("\n") == 0
