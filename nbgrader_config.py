@@ -25,6 +25,14 @@ c.Execute.interrupt_on_timeout = True
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\A(?:[^\n]*:\d+: \w*Warning: [^\n]*\n(?:[ \t]+[^\n]*\n)*)+\Z"
 
+# Feedback shows each test cell's points, pass/fail and error message, but not the hidden tests:
+# their region is replaced by a note and tracebacks (which quote the failing line) by the message.
+from aieprep.feedback import HideTestCode  # noqa: E402
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, HideTestCode, CSSHTMLHeaderPreprocessor]
+
 # Where nbgrader's exchange lives (release_assignment, fetch_assignment, submit, collect).
 # On JupyterHub point it at a shared folder, e.g. AIEPREP_EXCHANGE_ROOT=/srv/nbgrader/exchange.
 c.Exchange.root = os.environ.get("AIEPREP_EXCHANGE_ROOT", str(COURSE_ROOT / ".exchange"))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import nbformat
@@ -156,3 +158,13 @@ def test_a_notebook_that_ends_its_kernel_gets_a_clear_error(tiny_course: Path, t
     proc = run_check(path)
     assert proc.returncode == 2
     assert "ended its own Python kernel" in proc.stderr and proc.stderr.strip().count("\n") == 0
+
+
+def test_feedback_shows_the_error_message_but_not_the_hidden_tests(tiny_course: Path, tmp_path: Path) -> None:
+    nb = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    answer(nb, "w1_add", "def w1_add(a, b):\n    assert a >= 0, 'negative numbers are not handled'\n    return a + b")
+    html = check_notebook(nb).feedback.read_text()
+    text = unescape(re.sub(r"<[^>]+>", "", html))  # the page as read, without highlighting markup
+    assert "negative numbers are not handled" in text  # the hidden test's failure, as a message
+    assert "w1_add(-5, 2)" not in text and "BEGIN HIDDEN TESTS" not in text  # the hidden test stays hidden
+    assert "w1_add(0, 0)" in text and "hidden tests: they ran" in text  # visible tests shown, hidden ones noted
