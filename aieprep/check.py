@@ -19,7 +19,7 @@ from typing import Any
 import nbformat
 
 from . import __version__
-from .course import CourseError, course_root, grade_cells, master_notebook, nbgrader, scratch_course, weeks
+from .course import CourseError, course_root, grade_cells, master_notebook, scratch_course, weeks
 
 __all__ = ["CheckResult", "QuestionScore", "check_notebook", "format_report", "identify_week"]
 

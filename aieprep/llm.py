@@ -39,7 +39,6 @@ import math
 import os
 import re
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

@@ -4,7 +4,6 @@ released scores zero on every test cell; the master (every answer in place) scor
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
