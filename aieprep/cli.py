@@ -20,6 +20,27 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grade(args: argparse.Namespace) -> int:
+    from .grade import format_table, grade_week, write_report
+
+    root = course_root()
+    _selected_weeks(root, [args.week])
+
+    def progress(outcome) -> None:  # type: ignore[no-untyped-def]
+        if outcome.status != "unchanged":
+            score = f"{outcome.score:g}/{outcome.max_score:g}" if outcome.status == "graded" else outcome.problems[0]
+            print(f"  {outcome.student}: {score}", flush=True)
+
+    outcomes = grade_week(root, args.week, jobs=args.jobs, isolate=not args.no_sandbox, students=args.student,
+                          force=args.force, progress=progress)
+    if not outcomes:
+        raise CourseError(f"no submissions in submitted/*/{args.week}/ (run nbgrader collect {args.week} first)")
+    print(format_table(outcomes))
+    csv_path, html_path = write_report(root, args.week, outcomes)
+    print(f"wrote {csv_path.relative_to(root)} and {html_path.relative_to(root)}")
+    return 1 if any(o.status == "error" for o in outcomes) else 0
+
+
 def _selected_weeks(root: Path, names: list[str]) -> list[str]:
     known = weeks(root)
     unknown = [n for n in names if n not in known]
@@ -66,6 +87,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--week", help="the week it belongs to (found from its cells when omitted)")
     p.add_argument("--feedback", help="where to write the HTML feedback (default: beside the notebook)")
     p.set_defaults(run=_check)
+
+    p = sub.add_parser("grade", help="autograde every collected submission of a week, sandboxed, N at a time")
+    p.add_argument("week", help="the week, e.g. week01_python_ds")
+    p.add_argument("--jobs", "-j", type=int, default=0, help="submissions graded at once (default: CPU cores)")
+    p.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    p.add_argument("--force", action="store_true", help="regrade submissions already graded and unchanged")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run kernels without bubblewrap or cgroups (only to measure what isolation costs)")
+    p.set_defaults(run=_grade)
 
     p = sub.add_parser("release", help="regenerate release/ from source/ with nbgrader generate_assignment")
     p.add_argument("weeks", nargs="*", help="weeks to build (default: all)")

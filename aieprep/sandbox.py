@@ -1,0 +1,202 @@
+"""An isolated, limited kernel for one submission: bubblewrap namespaces, a cgroup, rlimits, and the guard.
+
+Inside the sandbox the kernel sees the system read-only, no network but loopback, a private ``/tmp`` and
+home on size-limited tmpfs, the week's data files read-only in its working folder, and nothing of the course
+folder (sources, gradebook, submissions, other students), the grader's home or the exchange, apart from the
+Python environment and the ``aieprep`` package it needs. Limits: memory and process count through a cgroup
+(when the machine lets us create one, else an address-space rlimit), CPU seconds, file size and open files
+through rlimits, set by the guard before any submitted code runs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+
+from .course import CourseError
+
+__all__ = ["Limits", "SandboxKernelManager", "cgroup_kind", "sandbox_available"]
+
+INSIDE_HOME = "/home/learner"
+CGROUP_V1 = Path("/sys/fs/cgroup")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use."""
+
+    cell_seconds: int = 60  # per cell, then interrupted
+    notebook_seconds: int = 600  # the whole notebook, then the kernel is killed
+    cpu_seconds: int = 600  # RLIMIT_CPU of the kernel
+    memory_bytes: int = 3 * 2**30  # cgroup memory, or RLIMIT_AS without a cgroup
+    processes: int = 256  # cgroup pids (threads count)
+    file_bytes: int = 64 * 2**20  # RLIMIT_FSIZE: the largest file it may write
+    tmp_bytes: int = 256 * 2**20  # each of /tmp and the working folder
+    output_bytes: int = 2 * 2**20  # outputs kept per notebook; more is dropped
+
+
+def sandbox_available() -> str | None:
+    """None when bubblewrap can make a sandbox here, else why not."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
+    return None
+
+
+def _cgroup_dirs(name: str) -> list[Path]:
+    """cgroup folders for a kernel (v1 memory+pids, or one v2 folder); empty when we may not create them."""
+    v1 = [CGROUP_V1 / "memory", CGROUP_V1 / "pids"]
+    if all((c / "cgroup.procs").exists() for c in v1):
+        bases = [c / "aieprep" for c in v1]
+    elif (CGROUP_V1 / "cgroup.controllers").exists():
+        bases = [CGROUP_V1 / "aieprep"]
+    else:
+        return []
+    try:
+        dirs = []
+        for base in bases:
+            base.mkdir(exist_ok=True)
+            if (base / "cgroup.subtree_control").exists():
+                (base / "cgroup.subtree_control").write_text("+memory +pids")
+            (base / name).mkdir(exist_ok=True)
+            dirs.append(base / name)
+        return dirs
+    except OSError:
+        return []
+
+
+def cgroup_kind() -> str:
+    """How memory and processes are limited on this machine: "cgroup v1", "cgroup v2" or "rlimit"."""
+    probe = f"probe-{uuid.uuid4().hex[:8]}"
+    dirs = _cgroup_dirs(probe)
+    for d in dirs:
+        d.rmdir()
+    if not dirs:
+        return "rlimit"
+    return "cgroup v1" if len(dirs) == 2 else "cgroup v2"
+
+
+def _set_cgroup_limits(dirs: list[Path], limits: Limits) -> None:
+    for d in dirs:
+        for filename, value in [("memory.limit_in_bytes", limits.memory_bytes), ("memory.max", limits.memory_bytes),
+                                ("memory.memsw.limit_in_bytes", limits.memory_bytes),
+                                ("memory.swap.max", 0), ("pids.max", limits.processes)]:
+            if (d / filename).exists():
+                try:
+                    (d / filename).write_text(str(value))
+                except OSError:
+                    pass
+
+
+def _hidden_paths(course: Path, exchange: Path | None) -> list[Path]:
+    """Host folders the kernel must not see (each becomes an empty tmpfs)."""
+    paths = {course.resolve(), Path.home().resolve(), Path("/home"), Path("/root"), Path("/srv"), Path("/mnt"),
+             Path("/media"), Path("/var/lib")}
+    if exchange is not None:
+        paths.add(exchange.resolve())
+    return sorted(p for p in paths if p.exists())
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """Starts ``python -m aieprep.guard`` inside bubblewrap (or, with ``isolate=False``, directly: for
+    measuring what the sandbox costs), over Unix sockets in a private folder."""
+
+    def configure(self, *, boot_dir: Path, data_dir: Path | None, week: str, course: Path, exchange: Path | None,
+                  limits: Limits, isolate: bool) -> None:
+        self.sb_boot_dir, self.sb_data_dir, self.sb_week = boot_dir, data_dir, week
+        self.sb_course, self.sb_exchange, self.sb_limits, self.sb_isolate = course, exchange, limits, isolate
+        self.transport = "ipc"
+        self.ip = str(boot_dir / "kernel")
+        self.connection_file = str(boot_dir / "kernel.json")
+        self.sb_cgroups = _cgroup_dirs(f"k-{uuid.uuid4().hex[:12]}") if isolate else []
+        _set_cgroup_limits(self.sb_cgroups, limits)
+        self.sb_workdir = boot_dir / "work"  # used only without isolation
+        self.sb_workdir.mkdir(exist_ok=True)
+
+    def environment(self) -> dict[str, str]:
+        home = INSIDE_HOME if self.sb_isolate else str(self.sb_boot_dir / "home")
+        return {
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "HOME": home,
+            "LANG": "C.UTF-8",
+            "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "NBGRADER_EXECUTION": "autograde",
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+            "MPLCONFIGDIR": str(self.sb_boot_dir / "mpl"),
+            "IPYTHONDIR": f"{home}/.ipython",
+            "JUPYTER_RUNTIME_DIR": f"{home}/.runtime",
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "TOKENIZERS_PARALLELISM": "false",
+            "HF_HUB_OFFLINE": "1",
+            "AIEPREP_LIMITS": ",".join(f"{k}={v}" for k, v in asdict(self.sb_limits).items()),
+            "AIEPREP_RLIMIT_AS": "0" if self.sb_cgroups else "1",
+        }
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        guard = [sys.executable, "-m", "aieprep.guard", str(self.sb_boot_dir), "-f", self.connection_file]
+        if not self.sb_isolate:
+            return guard
+        workdir = f"{INSIDE_HOME}/{self.sb_week}"
+        cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
+               "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+        for hidden in _hidden_paths(self.sb_course, self.sb_exchange):
+            cmd += ["--tmpfs", str(hidden)]
+        # What the kernel needs back from the hidden folders: the interpreter, the environment, aieprep.
+        needed = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(__file__).resolve().parent}
+        for path in sorted(needed):
+            cmd += ["--ro-bind", str(path), str(path)]
+        cmd += ["--size", str(self.sb_limits.tmp_bytes), "--tmpfs", "/tmp",
+                "--size", str(self.sb_limits.tmp_bytes), "--tmpfs", INSIDE_HOME,
+                "--bind", str(self.sb_boot_dir), str(self.sb_boot_dir)]
+        if self.sb_data_dir is not None:
+            for item in sorted(self.sb_data_dir.iterdir()):
+                if item.suffix != ".ipynb" and not item.name.startswith("."):
+                    cmd += ["--ro-bind", str(item), f"{workdir}/{item.name}"]
+        cmd += ["--dir", workdir, "--chdir", workdir]
+        for key, value in self.environment().items():
+            cmd += ["--setenv", key, value]
+        if self.sb_cgroups:
+            procs = " ".join(str(d / "cgroup.procs") for d in self.sb_cgroups)
+            return ["sh", "-c", f'for f in {procs}; do echo $$ > "$f"; done; exec "$@"', "sh", *cmd, "--", *guard]
+        return [*cmd, "--", *guard]
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        kw["env"] = self.environment() if not self.sb_isolate else {"PATH": "/usr/bin:/bin"}
+        kw["cwd"] = str(self.sb_workdir) if not self.sb_isolate else "/"
+        if not self.sb_isolate and self.sb_data_dir is not None:
+            for item in self.sb_data_dir.iterdir():
+                if item.suffix != ".ipynb" and not item.name.startswith(".") and not (self.sb_workdir / item.name).exists():
+                    (self.sb_workdir / item.name).symlink_to(item)
+        log = open(self.sb_boot_dir / "kernel.log", "ab")  # noqa: SIM115 (the kernel process owns it)
+        kw["stdout"], kw["stderr"] = log, log
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        log.close()
+
+    def release(self) -> None:
+        """Remove the cgroups (after the kernel is gone)."""
+        for d in self.sb_cgroups:
+            procs = (d / "cgroup.procs").read_text().split() if (d / "cgroup.procs").exists() else []
+            for pid in procs:
+                try:
+                    os.kill(int(pid), 9)
+                except (ProcessLookupError, ValueError):
+                    pass
+            try:
+                d.rmdir()
+            except OSError:
+                pass
+
+
+def check_sandbox() -> None:
+    """Raise CourseError when grading cannot be sandboxed here."""
+    reason = sandbox_available()
+    if reason:
+        raise CourseError(reason)
