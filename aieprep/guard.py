@@ -51,9 +51,11 @@ FRAME_ATTRIBUTES = {"tb_frame", "gi_frame", "cr_frame", "ag_frame", "__code__"}
 # Attributes IPython and ipykernel themselves swap while a cell runs (input forwarding, exit, display).
 KERNEL_SWAPS = {("builtins", n) for n in ("input", "raw_input", "exit", "quit", "get_ipython", "display",
                                           "copyright", "credits", "license", "help")} | {("getpass", "getpass")}
-# Libraries that return frames to their caller (so a request through them counts as the submission's).
-FRAME_RETURNING = ("inspect", "traceback", "asyncio", "pdb", "bdb", "IPython", "ipykernel", "code", "logging",
-                   "cgitb", "types", "aieprep")
+# Library code that hands frames to its caller: trusted only when another library called it.
+FRAME_RETURNING_MODULES = ("inspect", "pdb", "bdb", "IPython.core.debugger")
+FRAME_RETURNING = {("traceback", "walk_stack"), ("traceback", "walk_tb"), ("traceback", "extract_stack"),
+                   ("traceback", "format_stack"), ("traceback", "print_stack"),
+                   ("asyncio.base_tasks", "_task_get_stack"), ("logging", "<lambda>")}
 
 
 def trigger(k: int) -> str:
@@ -273,13 +275,18 @@ def _install(key: bytes, nonce: str, tests: dict[int, str], fd: int, user_ns: di
         exit_now(EXIT_TAMPER)
 
     def _trusted(requester: Any) -> bool:
-        """A library asked, one recorded at start that does not return frames to its caller."""
-        if id(requester.f_code) in guard_code:
+        """Library code asked (code recorded at start), and either it keeps the frame to itself or it was
+        called by library code too (``traceback.format_exc`` walking a traceback is fine)."""
+        code = requester.f_code
+        if id(code) in guard_code:
             return True
-        if id(requester.f_code) not in boot_code:
+        if id(code) not in boot_code:
             return False
         module = requester.f_globals.get("__name__", "")
-        return not (isinstance(module, str) and module.split(".")[0] in FRAME_RETURNING)
+        module = module if isinstance(module, str) else ""
+        returns_frames = module.startswith(FRAME_RETURNING_MODULES) or (module, code.co_name) in FRAME_RETURNING
+        caller = requester.f_back
+        return not returns_frames or (caller is not None and id(caller.f_code) in boot_code)
 
     def _where(frame: Any) -> str:
         module = frame.f_globals.get("__name__", "?")

@@ -36,6 +36,37 @@ def _same_kind(result: Any, expected: Any) -> bool:
     return isinstance(result, type(expected))
 
 
+_PLAIN = (int, float, complex, str, bytes, bool, type(None), list, tuple, dict, set, frozenset)
+
+
+def _own_equality(result: Any, expected: Any, depth: int = 0) -> str | None:
+    """Where ``result`` holds an object whose ``==`` is its own while ``expected`` there is plain data
+    (an object equal to everything would otherwise pass any test), else None."""
+    if depth > 50 or not isinstance(expected, _PLAIN):
+        return None
+    kind = type(result)
+    if kind is not type(expected) and kind not in _PLAIN:
+        for method in ("__eq__", "__ne__"):
+            own = getattr(kind, method, None)
+            if not any(own is getattr(base, method) for base in _PLAIN) and \
+                    getattr(own, "__module__", None) not in {"collections", "numpy", None}:
+                return f"a {kind.__name__}, whose {method} is its own"
+    if isinstance(expected, (list, tuple)) and isinstance(result, (list, tuple)):
+        pairs: list[tuple[Any, Any]] = list(zip(result, expected))
+    elif isinstance(expected, dict) and isinstance(result, dict):
+        pairs = [(result[k], v) for k, v in expected.items() if k in result]
+        pairs += list(zip(result.keys(), expected.keys()))
+    elif isinstance(expected, (set, frozenset)) and isinstance(result, (set, frozenset)):
+        pairs = [(r, next(iter(expected))) for r in result] if expected else []
+    else:
+        return None
+    for got, want in pairs:
+        found = _own_equality(got, want, depth + 1)
+        if found:
+            return found
+    return None
+
+
 def check(func: Callable[..., Any], *args: Any, expected: Any, **kwargs: Any) -> None:
     """Call ``func(*args, **kwargs)`` on copies of the arguments and assert the result equals ``expected``."""
     call = _call_text(func, args, kwargs)
@@ -45,7 +76,10 @@ def check(func: Callable[..., Any], *args: Any, expected: Any, **kwargs: Any) ->
             f"{call}\n  expected a {type(expected).__name__}: {_short(expected)}\n"
             f"  got a {type(result).__name__}:      {_short(result)}"
         )
-    if result != expected:
+    own = _own_equality(result, expected)
+    if own:
+        raise AssertionError(f"{call}\n  expected plain data: {_short(expected)}\n  got {own}")
+    if not (expected == result and result == expected):
         raise AssertionError(f"{call}\n  expected: {_short(expected)}\n  got:      {_short(result)}")
 
 

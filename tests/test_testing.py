@@ -67,3 +67,29 @@ def test_check_unchanged_catches_mutation() -> None:
     with pytest.raises(AssertionError, match="modified its input"):
         check_unchanged(list.sort, [2, 1])
     check_unchanged(sorted, [2, 1])
+
+
+class _EqualToEverything(int):
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __ne__(self, other: object) -> bool:
+        return False
+
+    __hash__ = int.__hash__
+
+
+def test_check_refuses_a_result_equal_to_everything() -> None:
+    with pytest.raises(AssertionError, match="whose __eq__ is its own"):
+        check(lambda: _EqualToEverything(0), expected=3)
+
+
+def test_check_refuses_such_a_result_inside_a_list() -> None:
+    with pytest.raises(AssertionError, match="whose __eq__ is its own"):
+        check(lambda: [1, _EqualToEverything(0)], expected=[1, 2])
+
+
+def test_check_accepts_a_counter_for_a_dict() -> None:
+    from collections import Counter
+
+    check(lambda: Counter("aab"), expected={"a": 2, "b": 1})

@@ -1,0 +1,388 @@
+"""``aieprep grade``: a cohort of honest, broken and hostile submissions graded in one run.
+
+The week has two exercises worth 6 points: ``add`` (3 points, one visible and one partly hidden test cell)
+and ``double`` (3 points). Each hostile submission answers wrongly (or answers ``add`` only) and attacks
+the grader one way; it must score exactly what its code really earns, be flagged where that is the case,
+and leave everyone else's grading alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from aieprep.course import nbgrader
+from aieprep.grade import Outcome, grade_week, write_report
+from aieprep.sandbox import Limits
+from tests.conftest import ROOT, nbgrader_meta
+
+WEEK = "week09_guard"
+HIDDEN_MARKER = "HIDDEN-MARKER-7f3a"
+LIMITS = Limits(cell_seconds=4, notebook_seconds=30, memory_bytes=768 * 2**20, processes=64,
+                output_bytes=256 * 2**10)
+
+RIGHT_ADD = "def add(a, b):\n    return a + b"
+RIGHT_DOUBLE = "def double(x):\n    return 2 * x"
+WRONG_ADD = "def add(a, b):\n    return a - b"
+WRONG_DOUBLE = "def double(x):\n    return x + 1"
+
+
+def guard_week() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+    def code(grade_id: str, source: str, **meta: object) -> nbformat.NotebookNode:
+        cell = nbformat.v4.new_code_cell(source, id=grade_id)
+        cell.metadata["nbgrader"] = nbgrader_meta(grade_id, **meta)  # type: ignore[arg-type]
+        return cell
+
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Guard week\n## 1. Add (3 points)", id="intro"),
+        code("add", "def add(a, b):\n    ### BEGIN SOLUTION\n    return a + b\n    ### END SOLUTION",
+             grade=False, solution=True, locked=False),
+        code("test-add-visible", "from aieprep.testing import check\ncheck(add, 1, 2, expected=3)",
+             grade=True, solution=False, locked=True, points=1),
+        code("test-add-hidden", "from aieprep.testing import check\ncheck(add, 0, 0, expected=0)\n"
+             f"### BEGIN HIDDEN TESTS\ncheck(add, -5, 2, expected=-3)  # {HIDDEN_MARKER}\n### END HIDDEN TESTS",
+             grade=True, solution=False, locked=True, points=2),
+        nbformat.v4.new_markdown_cell("## 2. Double (3 points)", id="double-intro"),
+        code("double", "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
+             grade=False, solution=True, locked=False),
+        code("test-double-close", "from aieprep.testing import check_close\ncheck_close(double, 1.5, expected=3.0)",
+             grade=True, solution=False, locked=True, points=2),
+        code("test-double-int", "from aieprep.testing import check\ncheck(double, 2, expected=4)",
+             grade=True, solution=False, locked=True, points=1),
+    ]
+    return nb
+
+
+def answered(release: nbformat.NotebookNode, add: str, double: str) -> nbformat.NotebookNode:
+    nb = nbformat.from_dict(json.loads(json.dumps(release)))
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id == "add":
+            cell.source = add
+        elif grade_id == "double":
+            cell.source = double
+    return nb
+
+
+def with_tests(release: nbformat.NotebookNode, change: str) -> nbformat.NotebookNode:
+    """Wrong answers, with the test cells edited (``pass``), deleted, renamed or duplicated."""
+    nb = answered(release, WRONG_ADD, WRONG_DOUBLE)
+    cells = []
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if not meta.get("grade_id", "").startswith("test-"):
+            cells.append(cell)
+        elif change == "edit":
+            cell.source = "pass"
+            cells.append(cell)
+        elif change == "rename":
+            meta["grade_id"] = "mine-" + meta["grade_id"]
+            cell.id = "mine-" + cell.id
+            cell.source = "pass"
+            cells.append(cell)
+        elif change == "duplicate":
+            fake = nbformat.from_dict(json.loads(json.dumps(cell)))
+            fake.source, fake.id = "pass", cell.id + "-copy"
+            cells += [fake, cell]
+    nb.cells = cells
+    return nb
+
+
+def attack(code: str, *, right_add: bool = False) -> tuple[str, str]:
+    """(add, double) answer sources: ``code`` runs first in the add cell, then wrong answers (or a right add)."""
+    return f"{code}\n\n{RIGHT_ADD if right_add else WRONG_ADD}", WRONG_DOUBLE
+
+
+# student → (add source, double source), expected score, flagged for tampering
+HOSTILE: dict[str, tuple[tuple[str, str], float, bool]] = {
+    # Patch IPython so that a failing test cell shows no error.
+    "custom_exc": (attack("get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)"), 0, False),
+    "showtraceback": (attack("ip = get_ipython()\nip.showtraceback = lambda *a, **k: None\n"
+                             "ip._showtraceback = lambda *a, **k: None"), 0, False),
+    "transformer": (attack("get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])"), 0, False),
+    "run_cell": (attack("from IPython.core.interactiveshell import InteractiveShell\n"
+                        "from IPython.core.interactiveshell import ExecutionResult\n"
+                        "InteractiveShell.run_cell = lambda self, *a, **k: ExecutionResult(None)"), 0, False),
+    # Patch what the tests call.
+    "patch_check": (attack("import aieprep.testing as t\nt.check = lambda *a, **k: None\n"
+                           "t.check_close = lambda *a, **k: None"), 0, True),
+    "patch_sys_modules": (attack("import sys, types\nfake = types.ModuleType('aieprep.testing')\n"
+                                 "fake.check = fake.check_close = lambda *a, **k: None\n"
+                                 "sys.modules['aieprep.testing'] = fake"), 0, True),
+    "patch_code": (attack("import aieprep.testing as t\nt.check.__code__ = (lambda *a, **k: None).__code__\n"
+                          "t.check_close.__code__ = (lambda *a, **k: None).__code__"), 0, True),
+    "patch_defaults": (("import aieprep.testing as t\nt.check_close.__kwdefaults__ = {'rel_tol': 9.0, 'abs_tol': 9.0}\n"
+                        + WRONG_ADD, "def double(x):\n    return 2 * x + 0.5"), 0, True),
+    "patch_builtins": (attack("import builtins\nbuiltins.AssertionError = type('Quiet', (Exception,), {})"), 0, True),
+    "patch_stdlib": (("import math\nmath.isclose = lambda *a, **k: True\n" + WRONG_ADD,
+                      "def double(x):\n    return 2 * x + 0.5"), 0, True),
+    "equal_to_everything": (("class Yes(int):\n    __eq__ = lambda self, other: True\n"
+                             "    __ne__ = lambda self, other: False\n    __hash__ = int.__hash__\n"
+                             "def add(a, b):\n    return Yes(0)", "def double(x):\n    return Yes(0)"), 0, False),
+    # Read the expected values from the test's frames, or reach the grader.
+    "caller_frame": (("import sys\ndef add(a, b):\n    return sys._getframe(1).f_locals.get('expected')",
+                      WRONG_DOUBLE), 0, True),
+    "inspect_stack": (("import inspect\ndef add(a, b):\n    return inspect.stack()[1].frame.f_locals.get('expected')",
+                       WRONG_DOUBLE), 0, True),
+    "traceback_frame": (("def add(a, b):\n    try:\n        raise ValueError\n    except ValueError as e:\n"
+                         "        return e.__traceback__.tb_frame.f_back.f_locals.get('expected')", WRONG_DOUBLE), 0, True),
+    "gc_walk": (attack("import gc\nobjects = gc.get_objects()"), 0, True),
+    "settrace": (attack("import sys\nsys.settrace(lambda *a: None)"), 0, True),
+    "ctypes_memory": (attack("import ctypes\nctypes.string_at(id(1), 8)"), 0, True),
+    "forge_verdicts": (attack(
+        "import glob\nfor path in glob.glob('/tmp/**/verdicts', recursive=True):\n"
+        "    with open(path, 'a') as f:\n"
+        "        f.write(''.join(f'{k} pass  ' + '0' * 64 + '\\n' for k in range(100)))"), 0, True),
+    # Crash, hang, exhaust: add is right (3 points), then the double cell misbehaves.
+    "exit_kernel": ((RIGHT_ADD, "import os\nos._exit(0)"), 3, False),
+    "infinite_loop": ((RIGHT_ADD, "while True:\n    pass"), 3, False),
+    "loop_ignoring_interrupt": ((RIGHT_ADD, "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                                 "while True:\n    pass"), 3, False),
+    "memory_bomb": ((RIGHT_ADD, "blocks = []\nwhile True:\n    blocks.append(bytearray(64 * 2**20))"), 3, False),
+    "fork_bomb": ((RIGHT_ADD, "import os\nwhile True:\n    os.fork()"), 3, True),
+    "thread_bomb": ((RIGHT_ADD, "import threading, time\nfor _ in range(100000):\n"
+                     "    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n" + RIGHT_DOUBLE), 3, False),
+    "huge_output": ((RIGHT_ADD, "for _ in range(64):\n    print('x' * 2**20)\n" + RIGHT_DOUBLE), 6, False),
+}
+
+
+def write_submission(root: Path, student: str, nb: nbformat.NotebookNode | None = None, *, name: str = WEEK,
+                     text: str | None = None) -> Path:
+    folder = root / "submitted" / student / WEEK
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
+    path = folder / f"{name}.ipynb"
+    if text is not None:
+        path.write_text(text)
+    elif nb is not None:
+        nbformat.write(nb, path)
+    return path
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A course with the guard week released into its gradebook."""
+    root = tmp_path_factory.mktemp("grade") / "course"
+    (root / "source" / WEEK).mkdir(parents=True)
+    shutil.copyfile(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    nbformat.write(guard_week(), root / "source" / WEEK / f"{WEEK}.ipynb")
+    (root / "source" / WEEK / "numbers.txt").write_text("1 2 3\n")
+    nbgrader(["generate_assignment", WEEK], cwd=root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def release(course: Path) -> nbformat.NotebookNode:
+    return nbformat.read(course / "release" / WEEK / f"{WEEK}.ipynb", as_version=4)
+
+
+@pytest.fixture(scope="module")
+def cohort(course: Path, release: nbformat.NotebookNode) -> dict:
+    """Every submission below, graded in one run, two at a time, sandboxed."""
+    if not shutil.which("bwrap"):
+        if os.environ.get("CI"):
+            pytest.fail("grading needs bubblewrap (bwrap); .ci/run installs it")
+        pytest.skip("grading needs bubblewrap (bwrap)")
+    write_submission(course, "full", answered(release, RIGHT_ADD, RIGHT_DOUBLE))
+    write_submission(course, "blank", release)
+    write_submission(course, "wrong", answered(release, WRONG_ADD, WRONG_DOUBLE))
+    for student, ((add, double), _, _) in HOSTILE.items():
+        write_submission(course, student, answered(release, add, double))
+    for change in ("edit", "rename", "duplicate"):
+        write_submission(course, f"tests_{change}", with_tests(release, change))
+    deleted = with_tests(release, "delete")
+    write_submission(course, "tests_delete", deleted)
+    write_submission(course, "invalid_json", text='{"cells": [')
+    write_submission(course, "misnamed", answered(release, RIGHT_ADD, RIGHT_DOUBLE), name="week9")
+    write_submission(course, "no_notebook")
+    other_kernel = answered(release, RIGHT_ADD, RIGHT_DOUBLE)
+    other_kernel.metadata["kernelspec"] = {"name": "ir", "display_name": "R", "language": "R"}
+    write_submission(course, "other_kernel", other_kernel)
+    probe = (
+        "import glob, os, socket\n"
+        f"course = {str(course)!r}\n"
+        "found = []\n"
+        "for pattern in [course + '/**/*', '/tmp/**/*', os.path.expanduser('~') + '/**/*']:\n"
+        "    for path in glob.glob(pattern, recursive=True):\n"
+        "        try:\n"
+        "            text = open(path, errors='replace').read()\n"
+        "        except OSError:\n"
+        "            continue\n"
+        f"        found.append((path, {HIDDEN_MARKER[:7]!r} + {HIDDEN_MARKER[7:]!r} in text))\n"
+        "print('FOUND', found)\n"
+        "print('HISTORY', In)\n"
+        "print('INTERFACES', sorted(name for _, name in socket.if_nameindex()))\n"
+        "written = []\n"
+        "for target in [course + '/gradebook.db', course + '/submitted/full/" + WEEK + "/" + WEEK + ".ipynb',\n"
+        "               course + '/owned', '/tmp/owned', 'owned', os.path.expanduser('~/owned'), '/etc/owned']:\n"
+        "    try:\n"
+        "        with open(target, 'a') as f:\n"
+        "            f.write('owned')\n"
+        "        written.append(target)\n"
+        "    except OSError as error:\n"
+        "        pass\n"
+        "print('WRITTEN', written)\n"
+        "print('DATA', open('numbers.txt').read().split())\n"
+    )
+    write_submission(course, "snoop", answered(release, probe + RIGHT_ADD, RIGHT_DOUBLE))
+    before = {p: file_digest(p) for p in [course / "gradebook.db", *(course / "submitted").rglob("*.ipynb")]}
+    outcomes = grade_week(course, WEEK, jobs=2, limits=LIMITS)
+    after = {p: file_digest(p) for p in before if p.name != "gradebook.db"}
+    return {"outcomes": {o.student: o for o in outcomes}, "before": before, "after": after}
+
+
+def outcome(cohort: dict, student: str) -> Outcome:
+    return cohort["outcomes"][student]
+
+
+def autograded(course: Path, student: str) -> nbformat.NotebookNode:
+    return nbformat.read(course / "autograded" / student / WEEK / f"{WEEK}.ipynb", as_version=4)
+
+
+def auto_score(course: Path, student: str) -> float:
+    with sqlite3.connect(course / "gradebook.db") as db:
+        rows = db.execute(
+            "SELECT grade.auto_score FROM grade JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id "
+            "JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id "
+            "JOIN student ON submitted_assignment.student_id = student.id WHERE student.id = ?", (student,)).fetchall()
+    return sum(r[0] or 0 for r in rows)
+
+
+def test_a_right_submission_gets_every_point(course: Path, cohort: dict) -> None:
+    assert (outcome(cohort, "full").status, auto_score(course, "full")) == ("graded", 6)
+
+
+@pytest.mark.parametrize("student", ["blank", "wrong"])
+def test_a_blank_or_wrong_submission_gets_nothing(course: Path, cohort: dict, student: str) -> None:
+    assert (outcome(cohort, student).status, auto_score(course, student)) == ("graded", 0)
+
+
+@pytest.mark.parametrize("student", list(HOSTILE))
+def test_an_attack_earns_only_what_the_code_earns(course: Path, cohort: dict, student: str) -> None:
+    _, expected, _ = HOSTILE[student]
+    assert outcome(cohort, student).status == "graded", outcome(cohort, student).problems
+    assert auto_score(course, student) == expected, outcome(cohort, student).problems
+
+
+@pytest.mark.parametrize("student", [s for s, (_, _, flagged) in HOSTILE.items() if flagged])
+def test_an_attack_on_the_grader_is_flagged(cohort: dict, student: str) -> None:
+    assert outcome(cohort, student).tampered, outcome(cohort, student).problems
+
+
+@pytest.mark.parametrize("student", ["full", "wrong", "blank", "exit_kernel", "infinite_loop"])
+def test_honest_work_is_not_flagged(cohort: dict, student: str) -> None:
+    assert not outcome(cohort, student).tampered, outcome(cohort, student).problems
+
+
+@pytest.mark.parametrize("change", ["edit", "rename", "duplicate", "delete"])
+def test_changed_test_cells_are_replaced_by_the_course_s(course: Path, cohort: dict, change: str) -> None:
+    student = f"tests_{change}"
+    assert (outcome(cohort, student).status, auto_score(course, student)) == ("graded", 0)
+    assert outcome(cohort, student).problems, "the repair is reported"
+
+
+@pytest.mark.parametrize(("student", "reason"), [
+    ("invalid_json", "invalid JSON"), ("misnamed", "found week9.ipynb"), ("no_notebook", "no notebook"),
+    ("other_kernel", "kernel 'ir'"),
+])
+def test_a_malformed_submission_gets_a_clear_error(cohort: dict, student: str, reason: str) -> None:
+    assert outcome(cohort, student).status == "error"
+    assert reason in outcome(cohort, student).problems[0]
+
+
+def test_hidden_tests_are_out_of_reach(course: Path, cohort: dict) -> None:
+    outputs = json.dumps(autograded(course, "snoop").cells[1].outputs)
+    assert "FOUND" in outputs and "', True)" not in outputs and HIDDEN_MARKER not in outputs
+    assert auto_score(course, "snoop") == 6
+
+
+def test_the_sandbox_has_no_network_but_loopback(course: Path, cohort: dict) -> None:
+    assert "INTERFACES ['lo']" in json.dumps(autograded(course, "snoop").cells[1].outputs)
+
+
+def test_the_sandbox_writes_nothing_outside_itself(course: Path, cohort: dict) -> None:
+    text = json.dumps(autograded(course, "snoop").cells[1].outputs)
+    written = text.split("WRITTEN ")[1].split("\\n")[0]
+    assert str(course) not in written and "/etc" not in written
+    assert not (course / "owned").exists() and not Path("/tmp/owned").exists()
+    assert cohort["after"] == {p: d for p, d in cohort["before"].items() if p.name != "gradebook.db"}
+
+
+def test_the_week_s_data_files_are_readable(course: Path, cohort: dict) -> None:
+    assert "DATA ['1', '2', '3']" in json.dumps(autograded(course, "snoop").cells[1].outputs)
+
+
+def test_enormous_output_is_cut(course: Path, cohort: dict) -> None:
+    size = (course / "autograded" / "huge_output" / WEEK / f"{WEEK}.ipynb").stat().st_size
+    assert size < 2 * LIMITS.output_bytes
+
+
+def test_the_autograded_notebook_keeps_the_real_test_cells(course: Path, cohort: dict) -> None:
+    nb = autograded(course, "wrong")
+    sources = [c.source for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "test-add-hidden"]
+    assert len(sources) == 1 and HIDDEN_MARKER in sources[0]
+
+
+def test_the_report_lists_everyone_with_per_question_scores(course: Path, cohort: dict) -> None:
+    csv_path, html_path = write_report(course, WEEK, list(cohort["outcomes"].values()))
+    lines = csv_path.read_text().splitlines()
+    assert lines[0].startswith("student,status,score,max_score,percent,add,double")
+    assert len(lines) == 1 + len(cohort["outcomes"])
+    assert "data:image/png;base64," in html_path.read_text()
+
+
+def test_a_second_run_skips_what_the_first_finished(course: Path, cohort: dict) -> None:
+    again = grade_week(course, WEEK, jobs=2, limits=LIMITS, students=["full", "wrong"])
+    assert [(o.student, o.status, o.score) for o in again] == [("full", "unchanged", 6), ("wrong", "unchanged", 0)]
+
+
+def test_feedback_shows_results_but_not_hidden_tests(course: Path, cohort: dict) -> None:
+    nbgrader(["generate_feedback", WEEK, "--student", "wrong"], cwd=course)
+    page = (course / "feedback" / "wrong" / WEEK / f"{WEEK}.html").read_text()
+    assert HIDDEN_MARKER not in page and "expected" in page
+
+
+def test_a_killed_run_resumes_without_losing_or_double_counting(course: Path, release: nbformat.NotebookNode,
+                                                                tmp_path: Path) -> None:
+    root = tmp_path / "resume"
+    shutil.copytree(course, root, ignore=shutil.ignore_patterns("submitted", "autograded", "feedback", "reports"))
+    students = [f"resume{i}" for i in range(6)]
+    for i, student in enumerate(students):
+        write_submission(root, student, answered(release, RIGHT_ADD, RIGHT_DOUBLE if i % 2 else WRONG_DOUBLE))
+    env = {**os.environ, "AIEPREP_COURSE_ROOT": str(root)}
+    command = [sys.executable, "-m", "aieprep.cli", "grade", WEEK, "--jobs", "1"]
+    run = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(list((root / "autograded").rglob(".aieprep-graded.json"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    run.kill()
+    run.wait()
+    finished = len(list((root / "autograded").rglob(".aieprep-graded.json")))
+    assert 2 <= finished < len(students), "the run was killed halfway"
+    subprocess.run(command, env=env, check=False, capture_output=True)
+    with sqlite3.connect(root / "gradebook.db") as db:
+        per_student = dict(db.execute("SELECT student_id, COUNT(*) FROM submitted_assignment "
+                                      "WHERE student_id LIKE 'resume%' GROUP BY student_id"))
+        grades = db.execute("SELECT COUNT(*) FROM grade JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id "
+                            "JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id "
+                            "WHERE submitted_assignment.student_id LIKE 'resume%'").fetchone()[0]
+    assert per_student == {s: 1 for s in students}
+    assert grades == len(students) * 4
+    assert [auto_score(root, s) for s in students] == [3, 6, 3, 6, 3, 6]
