@@ -153,7 +153,8 @@ def rebuild(release: nbformat.NotebookNode, master: nbformat.NotebookNode,
                 duplicated.add(grade_id)
                 continue
             template = release.cells[release_ids.index(grade_id)]
-            if _is_test(template) and source.strip() != template.source.strip():
+            if _is_test(template) and source.strip() not in {template.source.strip(),
+                                                              master_tests.get(grade_id, "").strip()}:
                 changed_tests.add(grade_id)
             answers[grade_id] = source
             previous = grade_id

@@ -1,14 +1,17 @@
-"""The autograde round trip through nbgrader's own commands and gradebook: the learner version as
-released scores zero on every test cell; the master (every answer in place) scores full marks."""
+"""The autograde round trip through nbgrader's own commands and gradebook, and through ``aieprep grade``
+(sandboxed, guarded): the learner version as released scores zero on every test cell; the master (every
+answer in place) scores full marks, with nothing flagged."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
 from nbgrader.api import Gradebook
 
 from aieprep.course import nbgrader, scratch_course
+from aieprep.grade import grade_week
 
 from .conftest import ROOT, WEEKS
 
@@ -20,14 +23,19 @@ def graded(request: pytest.FixtureRequest) -> tuple[str, dict[str, dict[str, tup
     week = request.param
     with scratch_course(ROOT, [week]) as course:
         nbgrader(["generate_assignment", week, "--force"], cwd=course)
-        for student, folder in [("blank", course / "release"), ("solved", course / "source")]:
+        pairs = [("blank", course / "release"), ("solved", course / "source")]
+        for student, folder in pairs + [(f"{s}_guarded", f) for s, f in pairs]:
             dest = course / "submitted" / student / week
             dest.mkdir(parents=True)
             shutil.copyfile(folder / week / f"{week}.ipynb", dest / f"{week}.ipynb")
-        nbgrader(["autograde", week, "--force"], cwd=course)
+        nbgrader(["autograde", week, "--force", "--student", "blank"], cwd=course)
+        nbgrader(["autograde", week, "--force", "--student", "solved"], cwd=course)
+        if shutil.which("bwrap") or os.environ.get("CI"):
+            outcomes = grade_week(course, week, jobs=2, students=["blank_guarded", "solved_guarded"])
+            assert not [o for o in outcomes if o.problems or o.tampered], outcomes
         scores = {}
         with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-            for student in ("blank", "solved"):
+            for student in [s.student.id for s in gb.find_assignment(week).submissions]:
                 notebook = gb.find_submission_notebook(week, week, student)
                 scores[student] = {
                     g.name: (g.score, g.max_score) for g in notebook.grades if g.cell_type == "code"
@@ -35,14 +43,18 @@ def graded(request: pytest.FixtureRequest) -> tuple[str, dict[str, dict[str, tup
     return week, scores
 
 
-def test_blank_scores_zero_on_every_test_cell(graded) -> None:
+@pytest.mark.parametrize("grader", ["nbgrader", "aieprep"])
+def test_blank_scores_zero_on_every_test_cell(graded, grader: str) -> None:
     _, scores = graded
-    assert scores["blank"] and {k: s for k, (s, _) in scores["blank"].items() if s != 0} == {}
+    blank = scores["blank" if grader == "nbgrader" else "blank_guarded"]
+    assert blank and {k: s for k, (s, _) in blank.items() if s != 0} == {}
 
 
-def test_solved_scores_full_marks_on_every_test_cell(graded) -> None:
+@pytest.mark.parametrize("grader", ["nbgrader", "aieprep"])
+def test_solved_scores_full_marks_on_every_test_cell(graded, grader: str) -> None:
     _, scores = graded
-    assert {k: (s, m) for k, (s, m) in scores["solved"].items() if s != m} == {}
+    solved = scores["solved" if grader == "nbgrader" else "solved_guarded"]
+    assert solved and {k: (s, m) for k, (s, m) in solved.items() if s != m} == {}
 
 
 def test_round_trip_grades_every_test_cell_of_the_master(graded) -> None:
