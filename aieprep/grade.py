@@ -344,11 +344,14 @@ def _write_autograded(nb: nbformat.NotebookNode, student: str, week: str, folder
                       digest: str) -> None:
     dest = root / "autograded" / student / week
     dest.mkdir(parents=True, exist_ok=True)
-    for item in (root / "source" / week).iterdir():
-        if item.suffix != ".ipynb" and not item.name.startswith(".") and item.is_file():
-            shutil.copy2(item, dest / item.name)
-    if (folder / "timestamp.txt").exists():
-        shutil.copy2(folder / "timestamp.txt", dest / "timestamp.txt")
+    # As nbgrader's autograde: the submission's other files (timestamp.txt, submission_secret.txt, …),
+    # then the course's own files over them.
+    for base in (folder, root / "source" / week):
+        for item in base.rglob("*"):
+            relative = item.relative_to(base)
+            if item.is_file() and item.suffix != ".ipynb" and not any(p.startswith(".") for p in relative.parts):
+                (dest / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(item, dest / relative)
     tmp = dest / f".{week}.ipynb.tmp"
     nbformat.write(nb, tmp)
     os.replace(tmp, dest / f"{week}.ipynb")
@@ -393,7 +396,9 @@ def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, stude
                progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Autograde the collected submissions of ``week``; return one outcome per student, in name order."""
     settings = load_course_config(root)
-    limits = limits or Limits()
+    if limits is None:  # the course's per-cell timeout (nbgrader's Execute.timeout) applies here too
+        timeout = settings.config.get("Execute", {}).get("timeout")
+        limits = Limits(cell_seconds=int(timeout)) if isinstance(timeout, int) and timeout > 0 else Limits()
     jobs = jobs or os.cpu_count() or 1
     if isolate and sandbox_available():
         raise CourseError(f"cannot sandbox: {sandbox_available()} (or pass --no-sandbox to grade without isolation)")

@@ -1,5 +1,6 @@
 """The cohort flow with nbgrader's own commands, on a local exchange with two learner accounts:
-release → fetch → submit → collect → autograde → feedback → export.
+release → fetch → submit → collect → grade (``aieprep grade``: sandboxed, parallel, into nbgrader's
+gradebook) → feedback → export.
 
 nbgrader names a learner by the operating-system account running the command (``pwd``), so each
 learner runs nbgrader inside bubblewrap as its own user id, with a passwd file naming it and its
@@ -86,7 +87,10 @@ def test_release_fetch_submit_collect_grade_feedback_export(cohort: dict) -> Non
 
     nbgrader("collect", WEEK, cwd=course, env=instructor)
     assert sorted(p.name for p in (course / "submitted").iterdir()) == list(LEARNERS)
-    nbgrader("autograde", WEEK, cwd=course, env=instructor)
+    grade = subprocess.run([str(BIN / "aieprep"), "grade", WEEK, "--jobs", "2"], cwd=course, env=instructor,
+                           capture_output=True, text=True)
+    assert grade.returncode == 0, grade.stdout + grade.stderr
+    assert (course / "reports" / WEEK / "grades.csv").is_file() and (course / "reports" / WEEK / "index.html").is_file()
     nbgrader("generate_feedback", WEEK, cwd=course, env=instructor)
     nbgrader("release_feedback", WEEK, cwd=course, env=instructor)
 
