@@ -60,6 +60,7 @@ build: release solutions
 
 bench: $(STAMP)
 	$(BIN)/python bench/notebooks.py
+	$(BIN)/python bench/grade.py
 	$(BIN)/python bench/setup.py
 
 lock:

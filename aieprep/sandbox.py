@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
 from .course import CourseError
@@ -111,6 +112,10 @@ class SandboxKernelManager(AsyncKernelManager):
                   limits: Limits, isolate: bool) -> None:
         self.sb_boot_dir, self.sb_data_dir, self.sb_week = boot_dir, data_dir, week
         self.sb_course, self.sb_exchange, self.sb_limits, self.sb_isolate = course, exchange, limits, isolate
+        # Interrupts travel as a control message (the kernel signals itself): a signal from outside would
+        # reach bubblewrap, not the kernel in its own session.
+        self._kernel_spec = KernelSpec(argv=[], language="python", display_name="aieprep guarded kernel",
+                                       interrupt_mode="message")
         self.transport = "ipc"
         self.ip = str(boot_dir / "kernel")
         self.connection_file = str(boot_dir / "kernel.json")

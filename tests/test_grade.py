@@ -149,6 +149,7 @@ HOSTILE: dict[str, tuple[tuple[str, str], float, bool]] = {
     # Crash, hang, exhaust: add is right (3 points), then the double cell misbehaves.
     "exit_kernel": ((RIGHT_ADD, "import os\nos._exit(0)"), 3, False),
     "infinite_loop": ((RIGHT_ADD, "while True:\n    pass"), 3, False),
+    "loop_then_right_answer": (("while True:\n    pass", RIGHT_DOUBLE), 3, False),  # interrupted; double still runs
     "loop_ignoring_interrupt": ((RIGHT_ADD, "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
                                  "while True:\n    pass"), 3, False),
     "memory_bomb": ((RIGHT_ADD, "blocks = []\nwhile True:\n    blocks.append(bytearray(64 * 2**20))"), 3, False),
