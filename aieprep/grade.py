@@ -47,7 +47,7 @@ from nbclient.exceptions import DeadKernelError
 from . import __version__
 from .course import CourseError, grade_cells, master_notebook
 from .guard import EXIT_TAMPER, read_verdicts, trigger
-from .sandbox import Limits, SandboxKernelManager, sandbox_available
+from .sandbox import Limits, SandboxKernelManager, remove_stale_cgroups, sandbox_available
 
 __all__ = ["Outcome", "grade_week", "load_course_config", "rebuild", "write_report"]
 
@@ -278,11 +278,13 @@ async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], week: str, 
         problems.append(f"the kernel failed: {type(error).__name__}: {str(error).splitlines()[0][:300] if str(error) else ''}")
     finally:
         exit_code = None
-        if km.provisioner is not None:
-            try:
+        try:
+            if km.provisioner is not None:
                 exit_code = await km.provisioner.poll()
-            except Exception:
-                pass
+            if km.has_kernel:  # nbclient leaves a kernel manager it was given running
+                await km.shutdown_kernel(now=True)
+        except Exception:
+            pass
         km.release()
     verdicts, forged = read_verdicts(boot / "verdicts", key, nonce)
     tamper = verdicts.pop(-1, None)
@@ -402,6 +404,8 @@ def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, stude
     jobs = jobs or os.cpu_count() or 1
     if isolate and sandbox_available():
         raise CourseError(f"cannot sandbox: {sandbox_available()} (or pass --no-sandbox to grade without isolation)")
+    if isolate:
+        remove_stale_cgroups()
     master = nbformat.read(master_notebook(root, week), as_version=4)
     release_path = root / "release" / week / f"{week}.ipynb"
     if not release_path.is_file():

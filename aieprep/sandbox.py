@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import time
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from jupyter_client.manager import AsyncKernelManager
 
 from .course import CourseError
 
-__all__ = ["Limits", "SandboxKernelManager", "cgroup_kind", "sandbox_available"]
+__all__ = ["Limits", "SandboxKernelManager", "cgroup_kind", "remove_stale_cgroups", "sandbox_available"]
 
 INSIDE_HOME = "/home/learner"
 CGROUP_V1 = Path("/sys/fs/cgroup")
@@ -70,6 +71,18 @@ def _cgroup_dirs(name: str) -> list[Path]:
         return dirs
     except OSError:
         return []
+
+
+def remove_stale_cgroups(min_age_seconds: float = 600) -> None:
+    """Remove kernel cgroups left empty by killed runs (a cgroup in use refuses removal; a new empty one
+    is spared by its age)."""
+    for base in [CGROUP_V1 / "memory" / "aieprep", CGROUP_V1 / "pids" / "aieprep", CGROUP_V1 / "aieprep"]:
+        for stale in base.glob("k-*") if base.is_dir() else []:
+            try:
+                if time.time() - stale.stat().st_mtime > min_age_seconds:
+                    stale.rmdir()
+            except OSError:
+                pass
 
 
 def cgroup_kind() -> str:
@@ -170,7 +183,7 @@ class SandboxKernelManager(AsyncKernelManager):
             cmd += ["--setenv", key, value]
         if self.sb_cgroups:
             procs = " ".join(str(d / "cgroup.procs") for d in self.sb_cgroups)
-            return ["sh", "-c", f'for f in {procs}; do echo $$ > "$f"; done; exec "$@"', "sh", *cmd, "--", *guard]
+            return ["sh", "-c", f'set -e; for f in {procs}; do echo $$ > "$f"; done; exec "$@"', "sh", *cmd, "--", *guard]
         return [*cmd, "--", *guard]
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
@@ -186,18 +199,22 @@ class SandboxKernelManager(AsyncKernelManager):
         log.close()
 
     def release(self) -> None:
-        """Remove the cgroups (after the kernel is gone)."""
+        """Kill whatever is left in the kernel's cgroups and remove them."""
         for d in self.sb_cgroups:
-            procs = (d / "cgroup.procs").read_text().split() if (d / "cgroup.procs").exists() else []
-            for pid in procs:
+            for _ in range(50):
+                procs = (d / "cgroup.procs").read_text().split() if (d / "cgroup.procs").exists() else []
+                for pid in procs:
+                    try:
+                        os.kill(int(pid), 9)
+                    except (ProcessLookupError, ValueError):
+                        pass
                 try:
-                    os.kill(int(pid), 9)
-                except (ProcessLookupError, ValueError):
-                    pass
-            try:
-                d.rmdir()
-            except OSError:
-                pass
+                    d.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:  # still busy: the killed processes are being reaped
+                    time.sleep(0.05)
 
 
 def check_sandbox() -> None:

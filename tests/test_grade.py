@@ -210,6 +210,10 @@ def cohort(course: Path, release: nbformat.NotebookNode) -> dict:
         write_submission(course, f"tests_{change}", with_tests(release, change))
     deleted = with_tests(release, "delete")
     write_submission(course, "tests_delete", deleted)
+    helper = answered(release, "def add(a, b):\n    return plus(a, b)", RIGHT_DOUBLE)
+    position = next(i for i, c in enumerate(helper.cells) if c.get("id") == "add")
+    helper.cells.insert(position, nbformat.v4.new_code_cell("def plus(a, b):\n    return a + b"))
+    write_submission(course, "own_cell", helper)
     write_submission(course, "invalid_json", text='{"cells": [')
     write_submission(course, "misnamed", answered(release, RIGHT_ADD, RIGHT_DOUBLE), name="week9")
     write_submission(course, "no_notebook")
@@ -268,6 +272,20 @@ def auto_score(course: Path, student: str) -> float:
 
 def test_a_right_submission_gets_every_point(course: Path, cohort: dict) -> None:
     assert (outcome(cohort, "full").status, auto_score(course, "full")) == ("graded", 6)
+
+
+def test_cells_a_student_added_are_kept_in_place(course: Path, cohort: dict) -> None:
+    assert (outcome(cohort, "own_cell").problems, auto_score(course, "own_cell")) == ([], 6)
+
+
+def test_a_week_missing_from_the_gradebook_is_refused(course: Path, tmp_path: Path) -> None:
+    from aieprep.course import CourseError
+
+    root = tmp_path / "unreleased"
+    shutil.copytree(course / "source", root / "source")
+    shutil.copyfile(course / "nbgrader_config.py", root / "nbgrader_config.py")
+    with pytest.raises(CourseError, match="generate_assignment"):
+        grade_week(root, WEEK)
 
 
 @pytest.mark.parametrize("student", ["blank", "wrong"])
@@ -358,6 +376,29 @@ def test_feedback_shows_results_but_not_hidden_tests(course: Path, cohort: dict)
     nbgrader(["generate_feedback", WEEK, "--student", "wrong"], cwd=course)
     page = (course / "feedback" / "wrong" / WEEK / f"{WEEK}.html").read_text()
     assert HIDDEN_MARKER not in page and "expected" in page
+
+
+def guard_kernels() -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "aieprep.guard" in text:
+            found.append(text)
+    return found
+
+
+def test_no_kernel_outlives_the_run(cohort: dict) -> None:
+    assert guard_kernels() == []
+
+
+def test_without_the_sandbox_the_guard_still_decides(course: Path, cohort: dict) -> None:
+    again = grade_week(course, WEEK, jobs=2, limits=LIMITS, students=["full", "transformer"], force=True,
+                       isolate=False)
+    assert [(o.student, o.score) for o in again] == [("full", 6), ("transformer", 0)]
+    assert guard_kernels() == []
 
 
 def test_a_killed_run_resumes_without_losing_or_double_counting(course: Path, release: nbformat.NotebookNode,
