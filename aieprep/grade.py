@@ -559,7 +559,9 @@ def write_report(root: Path, week: str, outcomes: list[Outcome]) -> tuple[Path, 
         fig, axes = plt.subplots(rows_needed, columns_per_row, figsize=(12, 2.2 * rows_needed), squeeze=False)
         for ax, q in zip(axes.flat, questions):
             values = [r[q] for r in graded]
-            ax.hist(values, bins=min(10, int(max_points[q]) + 1), range=(0, max_points[q]), color="#55a868")
+            top = max_points[q]
+            bins = [b - 0.5 for b in range(int(top) + 2)] if top <= 20 else 10  # one bar per point
+            ax.hist(values, bins=bins, range=None if top <= 20 else (0, top), color="#55a868", rwidth=0.8)
             ax.set_title(f"{q} (/{max_points[q]:g})", fontsize=9)
             ax.tick_params(labelsize=7)
         for ax in list(axes.flat)[len(questions):]:

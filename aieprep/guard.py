@@ -38,6 +38,7 @@ from typing import Any
 __all__ = ["EXIT_TAMPER", "TEST_EVENT", "main", "read_verdicts", "trigger"]
 
 TEST_EVENT = "aieprep.test"
+DONE = "__aieprep_done__"
 EXIT_TAMPER = 70
 
 # Always fatal, whoever asks: each could observe or rewrite the guard or a running test.
@@ -47,7 +48,7 @@ FORBIDDEN = {
     "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty", "subprocess.Popen", "pty.spawn",
 }
 # Events that hand out a frame: checked against the callers of that frame.
-FRAME_ATTRIBUTES = {"tb_frame", "gi_frame", "cr_frame", "ag_frame", "__code__"}
+FRAME_ATTRIBUTES = {"tb_frame", "gi_frame", "cr_frame", "ag_frame", "__code__", "gi_code", "cr_code", "ag_code"}
 # Attributes IPython and ipykernel themselves swap while a cell runs (input forwarding, exit, display).
 KERNEL_SWAPS = {("builtins", n) for n in ("input", "raw_input", "exit", "quit", "get_ipython", "display",
                                           "copyright", "credits", "license", "help")} | {("getpass", "getpass")}
@@ -119,16 +120,19 @@ def _is_async(tree: ast.Module) -> bool:
     return False
 
 
-def _compile_test(k: int, source: str) -> tuple[types.CodeType, bool]:
-    """Compile a test cell as the body of a function ``__aieprep_test__`` that returns its locals
-    (a cell that cannot be a function body, e.g. with ``import *``, is compiled as module code)."""
+def _compile_test(k: int, source: str, token: int) -> tuple[types.CodeType, bool]:
+    """Compile a test cell as the body of a function ``__aieprep_test__`` that ends by setting
+    ``__aieprep_done__ = token`` and returning its locals, so that a run cut short (or an event loop
+    replaced by one that never runs it) cannot pass; a cell that cannot be a function body (e.g. with
+    ``import *``) is compiled as module code."""
     filename = f"<aieprep-test-{k}>"  # not in linecache: tracebacks show no hidden line
     tree = ast.parse(source, filename)
     is_async = _is_async(tree)
     wrapper_src = ("async def" if is_async else "def") + " __aieprep_test__():\n    pass\n"
     wrapper = ast.parse(wrapper_src)
     func = wrapper.body[0]
-    func.body = tree.body + [ast.Return(ast.Call(ast.Name("locals", ast.Load()), [], []))]  # type: ignore[attr-defined]
+    done = ast.Assign([ast.Name(DONE, ast.Store())], ast.Constant(token))
+    func.body = tree.body + [done, ast.Return(ast.Call(ast.Name("locals", ast.Load()), [], []))]  # type: ignore[attr-defined]
     ast.fix_missing_locations(wrapper)
     try:
         return compile(wrapper, filename, "exec"), True
@@ -198,7 +202,9 @@ def _install(key: bytes, nonce: str, tests: dict[int, str], fd: int, user_ns: di
                     return f"{name}: {getattr(owner, '__qualname__', owner)}.{attr} was replaced"
         return None
 
-    compiled = {k: _compile_test(k, src) for k, src in tests.items()}
+    token = int.from_bytes(os.urandom(8), "big")
+    compiled = {k: _compile_test(k, src, token) for k, src in tests.items()}
+    run_coroutine, is_coroutine = asyncio.run, asyncio.iscoroutine
     for code, _ in compiled.values():
         keep.append(code)
         _code_objects(code, protected_code)
@@ -234,8 +240,11 @@ def _install(key: bytes, nonce: str, tests: dict[int, str], fd: int, user_ns: di
                     exec(code, scope)
                     if wrapped:
                         result = scope["__aieprep_test__"]()
-                        if asyncio.iscoroutine(result):
-                            result = asyncio.run(result)
+                        if is_coroutine(result):
+                            result = run_coroutine(result)
+                        done = result.get(DONE) if type(result) is dict else None
+                        if type(done) is not int or done != token:
+                            raise RuntimeError("the test did not run to its end")
                         outcome["locals"] = result
                     outcome["ok"] = True
                 except exception_base as error:
@@ -318,7 +327,7 @@ def _install(key: bytes, nonce: str, tests: dict[int, str], fd: int, user_ns: di
                     frame = args[0]
                 else:
                     frame = getattr(args[0], args[1], None)
-                    if args[1] == "__code__":
+                    if args[1] in {"__code__", "gi_code", "cr_code", "ag_code"}:
                         if isinstance(frame, types.CodeType) and id(frame) in protected_code | guard_code:
                             requester = getframe(1)
                             if not _trusted(requester):

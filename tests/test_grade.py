@@ -1,7 +1,7 @@
 """``aieprep grade``: a cohort of honest, broken and hostile submissions graded in one run.
 
-The week has two exercises worth 6 points: ``add`` (3 points, one visible and one partly hidden test cell)
-and ``double`` (3 points). Each hostile submission answers wrongly (or answers ``add`` only) and attacks
+The week has two exercises worth 7 points: ``add`` (4 points: a visible, a partly hidden and an async
+test cell) and ``double`` (3 points). Each hostile submission answers wrongly (or answers ``add`` only) and attacks
 the grader one way; it must score exactly what its code really earns, be flagged where that is the case,
 and leave everyone else's grading alone.
 """
@@ -47,7 +47,7 @@ def guard_week() -> nbformat.NotebookNode:
         return cell
 
     nb.cells = [
-        nbformat.v4.new_markdown_cell("# Guard week\n## 1. Add (3 points)", id="intro"),
+        nbformat.v4.new_markdown_cell("# Guard week\n## 1. Add (4 points)", id="intro"),
         code("add", "def add(a, b):\n    ### BEGIN SOLUTION\n    return a + b\n    ### END SOLUTION",
              grade=False, solution=True, locked=False),
         code("test-add-visible", "from aieprep.testing import check\ncheck(add, 1, 2, expected=3)",
@@ -55,6 +55,10 @@ def guard_week() -> nbformat.NotebookNode:
         code("test-add-hidden", "from aieprep.testing import check\ncheck(add, 0, 0, expected=0)\n"
              f"### BEGIN HIDDEN TESTS\ncheck(add, -5, 2, expected=-3)  # {HIDDEN_MARKER}\n### END HIDDEN TESTS",
              grade=True, solution=False, locked=True, points=2),
+        code("test-add-async", "import asyncio\nfrom aieprep.testing import check\n\n"
+             "async def later(a, b):\n    await asyncio.sleep(0)\n    return add(a, b)\n\n"
+             "total = await later(2, 2)\ncheck(lambda: total, expected=4)",
+             grade=True, solution=False, locked=True, points=1),
         nbformat.v4.new_markdown_cell("## 2. Double (3 points)", id="double-intro"),
         code("double", "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
              grade=False, solution=True, locked=False),
@@ -126,6 +130,7 @@ HOSTILE: dict[str, tuple[tuple[str, str], float, bool]] = {
                           "t.check_close.__code__ = (lambda *a, **k: None).__code__"), 0, True),
     "patch_defaults": (("import aieprep.testing as t\nt.check_close.__kwdefaults__ = {'rel_tol': 9.0, 'abs_tol': 9.0}\n"
                         + WRONG_ADD, "def double(x):\n    return 2 * x + 0.5"), 0, True),
+    "patch_asyncio": (attack("import asyncio\nasyncio.run = lambda coro: coro.close()"), 0, True),
     "patch_builtins": (attack("import builtins\nbuiltins.AssertionError = type('Quiet', (Exception,), {})"), 0, True),
     "patch_stdlib": (("import math\nmath.isclose = lambda *a, **k: True\n" + WRONG_ADD,
                       "def double(x):\n    return 2 * x + 0.5"), 0, True),
@@ -146,17 +151,17 @@ HOSTILE: dict[str, tuple[tuple[str, str], float, bool]] = {
         "import glob\nfor path in glob.glob('/tmp/**/verdicts', recursive=True):\n"
         "    with open(path, 'a') as f:\n"
         "        f.write(''.join(f'{k} pass  ' + '0' * 64 + '\\n' for k in range(100)))"), 0, True),
-    # Crash, hang, exhaust: add is right (3 points), then the double cell misbehaves.
-    "exit_kernel": ((RIGHT_ADD, "import os\nos._exit(0)"), 3, False),
-    "infinite_loop": ((RIGHT_ADD, "while True:\n    pass"), 3, False),
+    # Crash, hang, exhaust: add is right (4 points), then the double cell misbehaves.
+    "exit_kernel": ((RIGHT_ADD, "import os\nos._exit(0)"), 4, False),
+    "infinite_loop": ((RIGHT_ADD, "while True:\n    pass"), 4, False),
     "loop_then_right_answer": (("while True:\n    pass", RIGHT_DOUBLE), 3, False),  # interrupted; double still runs
     "loop_ignoring_interrupt": ((RIGHT_ADD, "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-                                 "while True:\n    pass"), 3, False),
-    "memory_bomb": ((RIGHT_ADD, "blocks = []\nwhile True:\n    blocks.append(bytearray(64 * 2**20))"), 3, False),
-    "fork_bomb": ((RIGHT_ADD, "import os\nwhile True:\n    os.fork()"), 3, True),
+                                 "while True:\n    pass"), 4, False),
+    "memory_bomb": ((RIGHT_ADD, "blocks = []\nwhile True:\n    blocks.append(bytearray(64 * 2**20))"), 4, False),
+    "fork_bomb": ((RIGHT_ADD, "import os\nwhile True:\n    os.fork()"), 4, True),
     "thread_bomb": ((RIGHT_ADD, "import threading, time\nfor _ in range(100000):\n"
-                     "    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n" + RIGHT_DOUBLE), 3, False),
-    "huge_output": ((RIGHT_ADD, "for _ in range(64):\n    print('x' * 2**20)\n" + RIGHT_DOUBLE), 6, False),
+                     "    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n" + RIGHT_DOUBLE), 4, False),
+    "huge_output": ((RIGHT_ADD, "for _ in range(64):\n    print('x' * 2**20)\n" + RIGHT_DOUBLE), 7, False),
 }
 
 
@@ -271,11 +276,11 @@ def auto_score(course: Path, student: str) -> float:
 
 
 def test_a_right_submission_gets_every_point(course: Path, cohort: dict) -> None:
-    assert (outcome(cohort, "full").status, auto_score(course, "full")) == ("graded", 6)
+    assert (outcome(cohort, "full").status, auto_score(course, "full")) == ("graded", 7)
 
 
 def test_cells_a_student_added_are_kept_in_place(course: Path, cohort: dict) -> None:
-    assert (outcome(cohort, "own_cell").problems, auto_score(course, "own_cell")) == ([], 6)
+    assert (outcome(cohort, "own_cell").problems, auto_score(course, "own_cell")) == ([], 7)
 
 
 def test_a_week_missing_from_the_gradebook_is_refused(course: Path, tmp_path: Path) -> None:
@@ -329,7 +334,7 @@ def test_a_malformed_submission_gets_a_clear_error(cohort: dict, student: str, r
 def test_hidden_tests_are_out_of_reach(course: Path, cohort: dict) -> None:
     outputs = json.dumps(autograded(course, "snoop").cells[1].outputs)
     assert "FOUND" in outputs and "', True)" not in outputs and HIDDEN_MARKER not in outputs
-    assert auto_score(course, "snoop") == 6
+    assert auto_score(course, "snoop") == 7
 
 
 def test_the_sandbox_has_no_network_but_loopback(course: Path, cohort: dict) -> None:
@@ -369,7 +374,7 @@ def test_the_report_lists_everyone_with_per_question_scores(course: Path, cohort
 
 def test_a_second_run_skips_what_the_first_finished(course: Path, cohort: dict) -> None:
     again = grade_week(course, WEEK, jobs=2, limits=LIMITS, students=["full", "wrong"])
-    assert [(o.student, o.status, o.score) for o in again] == [("full", "unchanged", 6), ("wrong", "unchanged", 0)]
+    assert [(o.student, o.status, o.score) for o in again] == [("full", "unchanged", 7), ("wrong", "unchanged", 0)]
 
 
 def test_feedback_shows_results_but_not_hidden_tests(course: Path, cohort: dict) -> None:
@@ -397,7 +402,7 @@ def test_no_kernel_outlives_the_run(cohort: dict) -> None:
 def test_without_the_sandbox_the_guard_still_decides(course: Path, cohort: dict) -> None:
     again = grade_week(course, WEEK, jobs=2, limits=LIMITS, students=["full", "transformer"], force=True,
                        isolate=False)
-    assert [(o.student, o.score) for o in again] == [("full", 6), ("transformer", 0)]
+    assert [(o.student, o.score) for o in again] == [("full", 7), ("transformer", 0)]
     assert guard_kernels() == []
 
 
@@ -426,5 +431,5 @@ def test_a_killed_run_resumes_without_losing_or_double_counting(course: Path, re
                             "JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id "
                             "WHERE submitted_assignment.student_id LIKE 'resume%'").fetchone()[0]
     assert per_student == {s: 1 for s in students}
-    assert grades == len(students) * 4
-    assert [auto_score(root, s) for s in students] == [3, 6, 3, 6, 3, 6]
+    assert grades == len(students) * 5
+    assert [auto_score(root, s) for s in students] == [4, 7, 4, 7, 4, 7]
