@@ -167,13 +167,14 @@ class SandboxKernelManager(AsyncKernelManager):
                "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
         for hidden in _hidden_paths(self.sb_course, self.sb_exchange):
             cmd += ["--tmpfs", str(hidden)]
-        # What the kernel needs back from the hidden folders: the interpreter, the environment, aieprep.
+        cmd += ["--size", str(self.sb_limits.tmp_bytes), "--tmpfs", "/tmp",
+                "--size", str(self.sb_limits.tmp_bytes), "--tmpfs", INSIDE_HOME]
+        # What the kernel needs back from the hidden folders (after them, or they would cover it again):
+        # the interpreter, the environment, aieprep, and its own private folder.
         needed = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(__file__).resolve().parent}
         for path in sorted(needed):
             cmd += ["--ro-bind", str(path), str(path)]
-        cmd += ["--size", str(self.sb_limits.tmp_bytes), "--tmpfs", "/tmp",
-                "--size", str(self.sb_limits.tmp_bytes), "--tmpfs", INSIDE_HOME,
-                "--bind", str(self.sb_boot_dir), str(self.sb_boot_dir)]
+        cmd += ["--bind", str(self.sb_boot_dir), str(self.sb_boot_dir)]
         if self.sb_data_dir is not None:
             for item in sorted(self.sb_data_dir.iterdir()):
                 if item.suffix != ".ipynb" and not item.name.startswith("."):

@@ -433,3 +433,18 @@ def test_a_killed_run_resumes_without_losing_or_double_counting(course: Path, re
     assert per_student == {s: 1 for s in students}
     assert grades == len(students) * 5
     assert [auto_score(root, s) for s in students] == [4, 7, 4, 7, 4, 7]
+
+
+def test_the_kernel_s_environment_is_bound_after_every_hidden_folder(tmp_path: Path) -> None:
+    from aieprep.sandbox import SandboxKernelManager
+
+    km = SandboxKernelManager()
+    km.configure(boot_dir=tmp_path, data_dir=None, week=WEEK, course=tmp_path, exchange=None, limits=LIMITS,
+                 isolate=True)
+    try:
+        command = km.format_kernel_cmd()
+    finally:
+        km.release()
+    last_hidden = max(i for i, arg in enumerate(command) if arg == "--tmpfs")
+    environment = command.index(str(Path(sys.prefix).resolve()))
+    assert last_hidden < environment
