@@ -31,6 +31,10 @@ def _grade(args: argparse.Namespace) -> int:
             score = f"{outcome.score:g}/{outcome.max_score:g}" if outcome.status == "graded" else outcome.problems[0]
             print(f"  {outcome.student}: {score}", flush=True)
 
+    if not args.no_sandbox:
+        from .sandbox import cgroup_kind
+
+        print(f"sandbox: bubblewrap; memory and process limits by {cgroup_kind()}", flush=True)
     outcomes = grade_week(root, args.week, jobs=args.jobs, isolate=not args.no_sandbox, students=args.student,
                           force=args.force, progress=progress)
     if not outcomes:

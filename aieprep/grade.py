@@ -315,10 +315,11 @@ def _compose(executed: nbformat.NotebookNode, originals: dict[int, str], executi
         else:
             if status == "missing":
                 message = "the test did not run (the kernel stopped or the cell was skipped)"
-            name, _, value = message.partition(": ")
-            if status == "tamper" or not value:
-                name, value = ("GradingError", message) if status != "fail" or not value else (name, value)
-            cell.outputs = streams + [nbformat.v4.new_output("error", ename=name or "Error", evalue=value,
+            if status == "fail" and ": " in message:  # "AssertionError: add(1, 2) ..."
+                name, value = message.split(": ", 1)
+            else:
+                name, value = "GradingError", message
+            cell.outputs = streams + [nbformat.v4.new_output("error", ename=name, evalue=value,
                                                              traceback=[f"{name}: {value}"])]
     return executed
 

@@ -39,6 +39,7 @@ __all__ = ["EXIT_TAMPER", "TEST_EVENT", "main", "read_verdicts", "trigger"]
 
 TEST_EVENT = "aieprep.test"
 DONE = "__aieprep_done__"
+COMPARE = "__aieprep_compare__"
 EXIT_TAMPER = 70
 
 # Always fatal, whoever asks: each could observe or rewrite the guard or a running test.
@@ -120,13 +121,24 @@ def _is_async(tree: ast.Module) -> bool:
     return False
 
 
+class _StrictEquality(ast.NodeTransformer):
+    """``a == b`` → ``__aieprep_compare__(a, b)`` and ``a != b`` → ``__aieprep_compare__(a, b, True)``."""
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        self.generic_visit(node)
+        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
+            negate = ast.Constant(isinstance(node.ops[0], ast.NotEq))
+            return ast.copy_location(ast.Call(ast.Name(COMPARE, ast.Load()), [node.left, node.comparators[0], negate], []), node)
+        return node
+
+
 def _compile_test(k: int, source: str, token: int) -> tuple[types.CodeType, bool]:
     """Compile a test cell as the body of a function ``__aieprep_test__`` that ends by setting
     ``__aieprep_done__ = token`` and returning its locals, so that a run cut short (or an event loop
     replaced by one that never runs it) cannot pass; a cell that cannot be a function body (e.g. with
     ``import *``) is compiled as module code."""
     filename = f"<aieprep-test-{k}>"  # not in linecache: tracebacks show no hidden line
-    tree = ast.parse(source, filename)
+    tree = _StrictEquality().visit(ast.parse(source, filename))
     is_async = _is_async(tree)
     wrapper_src = ("async def" if is_async else "def") + " __aieprep_test__():\n    pass\n"
     wrapper = ast.parse(wrapper_src)
@@ -137,7 +149,7 @@ def _compile_test(k: int, source: str, token: int) -> tuple[types.CodeType, bool
     try:
         return compile(wrapper, filename, "exec"), True
     except SyntaxError:
-        return compile(source, filename, "exec"), False
+        return compile(ast.fix_missing_locations(tree), filename, "exec"), False
 
 
 def _install(key: bytes, nonce: str, tests: dict[int, str], fd: int, user_ns: dict[str, Any],
@@ -169,6 +181,7 @@ def _install(key: bytes, nonce: str, tests: dict[int, str], fd: int, user_ns: di
             _module_code(module, boot_code, keep)
     import aieprep.testing
     _module_code(aieprep.testing, protected_code, keep)
+    compare = aieprep.testing.compare
     def watched(name: str) -> bool:
         return name == "builtins" or name.split(".")[0] in watched_modules
 
@@ -232,7 +245,7 @@ def _install(key: bytes, nonce: str, tests: dict[int, str], fd: int, user_ns: di
                 _sign(k, "tamper", f"the submission changed what the tests use: {changed}")
                 return
             code, wrapped = compiled[k]
-            scope = {**user_ns, **overlay, "__builtins__": real_builtins, "__name__": "__main__"}
+            scope = {**user_ns, **overlay, "__builtins__": real_builtins, "__name__": "__main__", COMPARE: compare}
             outcome: dict[str, Any] = {}
 
             def body() -> None:

@@ -217,9 +217,3 @@ class SandboxKernelManager(AsyncKernelManager):
                 except OSError:  # still busy: the killed processes are being reaped
                     time.sleep(0.05)
 
-
-def check_sandbox() -> None:
-    """Raise CourseError when grading cannot be sandboxed here."""
-    reason = sandbox_available()
-    if reason:
-        raise CourseError(reason)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["check", "check_close", "check_raises", "check_unchanged"]
+__all__ = ["check", "check_close", "check_raises", "check_unchanged", "compare"]
 
 
 def _call_text(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
@@ -39,6 +39,15 @@ def _same_kind(result: Any, expected: Any) -> bool:
 _PLAIN = (int, float, complex, str, bytes, bool, type(None), list, tuple, dict, set, frozenset)
 
 
+def _trusted_method(method: Any, name: str) -> bool:
+    """``method`` is the ``name`` of a plain type, or of collections or numpy (a Counter, a numpy scalar)."""
+    if any(method is getattr(base, name) for base in _PLAIN):
+        return True
+    owner = getattr(method, "__objclass__", None)  # the C type of a slot wrapper
+    module = getattr(owner if owner is not None else method, "__module__", None)
+    return getattr(method, "__name__", None) == name and module in {"collections", "numpy"}
+
+
 def _own_equality(result: Any, expected: Any, depth: int = 0) -> str | None:
     """Where ``result`` holds an object whose ``==`` is its own while ``expected`` there is plain data
     (an object equal to everything would otherwise pass any test), else None."""
@@ -47,9 +56,7 @@ def _own_equality(result: Any, expected: Any, depth: int = 0) -> str | None:
     kind = type(result)
     if kind is not type(expected) and kind not in _PLAIN:
         for method in ("__eq__", "__ne__"):
-            own = getattr(kind, method, None)
-            if not any(own is getattr(base, method) for base in _PLAIN) and \
-                    getattr(own, "__module__", None) not in {"collections", "numpy", None}:
+            if not _trusted_method(getattr(kind, method, None), method):
                 return f"a {kind.__name__}, whose {method} is its own"
     if isinstance(expected, (list, tuple)) and isinstance(result, (list, tuple)):
         pairs: list[tuple[Any, Any]] = list(zip(result, expected))
@@ -65,6 +72,16 @@ def _own_equality(result: Any, expected: Any, depth: int = 0) -> str | None:
         if found:
             return found
     return None
+
+
+def compare(left: Any, right: Any, negate: bool = False) -> Any:
+    """``left == right`` (``!=`` when ``negate``), except that it is False when one side holds an object
+    whose ``==`` is its own where the other holds plain data. ``aieprep grade`` runs every ``==`` and
+    ``!=`` of a test cell through this, so that a bare ``assert f(x) == 3`` cannot be passed by an
+    object equal to everything."""
+    if _own_equality(left, right) or _own_equality(right, left):
+        return False
+    return left != right if negate else left == right
 
 
 def check(func: Callable[..., Any], *args: Any, expected: Any, **kwargs: Any) -> None:

@@ -64,7 +64,7 @@ def guard_week() -> nbformat.NotebookNode:
              grade=False, solution=True, locked=False),
         code("test-double-close", "from aieprep.testing import check_close\ncheck_close(double, 1.5, expected=3.0)",
              grade=True, solution=False, locked=True, points=2),
-        code("test-double-int", "from aieprep.testing import check\ncheck(double, 2, expected=4)",
+        code("test-double-int", "assert double(2) == 4, 'double(2) should be 4'",
              grade=True, solution=False, locked=True, points=1),
     ]
     return nb
