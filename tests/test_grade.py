@@ -448,3 +448,13 @@ def test_the_kernel_s_environment_is_bound_after_every_hidden_folder(tmp_path: P
     last_hidden = max(i for i, arg in enumerate(command) if arg == "--tmpfs")
     environment = command.index(str(Path(sys.prefix).resolve()))
     assert last_hidden < environment
+
+
+def test_without_a_cgroup_rlimits_still_stop_a_memory_bomb(course: Path, cohort: dict,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import aieprep.sandbox
+
+    monkeypatch.setattr(aieprep.sandbox, "_cgroup_dirs", lambda name: [])  # as for a grader without root
+    again = grade_week(course, WEEK, jobs=2, limits=LIMITS, students=["memory_bomb", "full"], force=True)
+    assert [(o.student, o.score) for o in again] == [("full", 7), ("memory_bomb", 4)]
+    assert guard_kernels() == []
