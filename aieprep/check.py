@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -19,7 +18,7 @@ from typing import Any
 import nbformat
 
 from . import __version__
-from .course import CourseError, course_root, grade_cells, master_notebook, scratch_course, weeks
+from .course import CourseError, course_root, grade_cells, master_notebook, read_notebook, scratch_course, weeks
 
 __all__ = ["CheckResult", "QuestionScore", "check_notebook", "format_report", "identify_week"]
 
@@ -50,20 +49,6 @@ class CheckResult:
     @property
     def max_score(self) -> float:
         return sum(q.max_score for q in self.questions if q.kind == "auto")
-
-
-def _read_notebook(path: Path) -> nbformat.NotebookNode:
-    if not path.is_file():
-        raise CourseError(f"{path}: no such file")
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except (json.JSONDecodeError, nbformat.reader.NotJSONError) as error:
-        raise CourseError(f"{path}: not a notebook (invalid JSON: {str(error).splitlines()[0]})") from None
-    except Exception as error:  # nbformat raises several kinds for a broken notebook
-        raise CourseError(f"{path}: not a readable notebook ({type(error).__name__}: {error})") from None
-    if not isinstance(nb.get("cells"), list):
-        raise CourseError(f"{path}: not a notebook (no list of cells)")
-    return nb
 
 
 def _nbgrader_ids(nb: nbformat.NotebookNode) -> list[str]:
@@ -117,7 +102,7 @@ def check_notebook(path: Path, week: str | None = None, feedback: Path | None = 
     """Autograde a copy of the notebook at ``path`` with the hidden tests; the learner's file is only read."""
     path = path.resolve()
     root = course_root(path.parent)
-    nb = _read_notebook(path)
+    nb = read_notebook(path)
     week = identify_week(root, nb, week)
     master_path = master_notebook(root, week)
     _check_cells(nb, nbformat.read(master_path, as_version=4), week)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ __all__ = [
     "grade_cells",
     "master_notebook",
     "nbgrader",
+    "read_notebook",
     "scratch_course",
     "weeks",
 ]
@@ -59,6 +61,23 @@ def master_notebook(root: Path, week: str) -> Path:
     if not path.is_file():
         raise CourseError(f"no such week: {week!r} (weeks: {', '.join(weeks(root)) or 'none'})")
     return path
+
+
+def read_notebook(path: Path, label: str | None = None) -> nbformat.NotebookNode:
+    """The notebook at ``path`` (version 4), or CourseError with a one-line reason naming it ``label``
+    (default: the path)."""
+    name = label or str(path)
+    if not path.is_file():
+        raise CourseError(f"{name}: no such file")
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (json.JSONDecodeError, nbformat.reader.NotJSONError) as error:
+        raise CourseError(f"{name}: not a notebook (invalid JSON: {str(error).splitlines()[0]})") from None
+    except Exception as error:  # nbformat raises several kinds for a broken notebook
+        raise CourseError(f"{name}: not a readable notebook ({type(error).__name__}: {error})") from None
+    if not isinstance(nb.get("cells"), list):
+        raise CourseError(f"{name}: not a notebook (no list of cells)")
+    return nb
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from . import __version__
-from .course import CourseError, grade_cells, master_notebook
+from .course import CourseError, grade_cells, master_notebook, read_notebook
 from .guard import EXIT_TAMPER, read_verdicts, trigger
 from .sandbox import Limits, SandboxKernelManager, remove_stale_cgroups, sandbox_available
 
@@ -109,18 +109,9 @@ def read_submission(folder: Path, week: str) -> tuple[nbformat.NotebookNode | No
             return None, f"no {week}.ipynb in the submission (found {', '.join(others)}): rename it and grade again"
         return None, "no notebook in the submission"
     try:
-        with path.open(encoding="utf-8") as handle:
-            raw = json.load(handle)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return None, f"{path.name} is not a notebook (invalid JSON: {str(error).splitlines()[0]})"
-    if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
-        return None, f"{path.name} is not a notebook (no list of cells)"
-    try:
-        nb = nbformat.from_dict(raw)
-        if nb.get("nbformat", 4) < 4:
-            nb = nbformat.convert(nb, 4)
-    except Exception as error:  # nbformat raises many kinds for a broken notebook
-        return None, f"{path.name} is not a readable notebook ({type(error).__name__}: {error})"
+        nb = read_notebook(path, label=path.name)
+    except CourseError as error:
+        return None, str(error)
     kernel = nb.get("metadata", {}).get("kernelspec", {}) or {}
     language = (kernel.get("language") or nb.get("metadata", {}).get("language_info", {}).get("name") or "python")
     if str(language).lower() != "python" or not str(kernel.get("name", "python3")).startswith("python"):

@@ -132,11 +132,11 @@ class _StrictEquality(ast.NodeTransformer):
         return node
 
 
-def _compile_test(k: int, source: str, token: int) -> tuple[types.CodeType, bool]:
+def _compile_test(k: int, source: str, token: int) -> tuple[types.CodeType, bool, bool]:
     """Compile a test cell as the body of a function ``__aieprep_test__`` that ends by setting
     ``__aieprep_done__ = token`` and returning its locals, so that a run cut short (or an event loop
     replaced by one that never runs it) cannot pass; a cell that cannot be a function body (e.g. with
-    ``import *``) is compiled as module code."""
+    ``import *``) is compiled as module code. Returns (code, wrapped in a function, awaits)."""
     filename = f"<aieprep-test-{k}>"  # not in linecache: tracebacks show no hidden line
     tree = _StrictEquality().visit(ast.parse(source, filename))
     is_async = _is_async(tree)
@@ -147,9 +147,9 @@ def _compile_test(k: int, source: str, token: int) -> tuple[types.CodeType, bool
     func.body = tree.body + [done, ast.Return(ast.Call(ast.Name("locals", ast.Load()), [], []))]  # type: ignore[attr-defined]
     ast.fix_missing_locations(wrapper)
     try:
-        return compile(wrapper, filename, "exec"), True
+        return compile(wrapper, filename, "exec"), True, is_async
     except SyntaxError:
-        return compile(ast.fix_missing_locations(tree), filename, "exec"), False
+        return compile(ast.fix_missing_locations(tree), filename, "exec"), False, False
 
 
 def _install(key: bytes, nonce: str, tests: dict[int, str], fd: int, user_ns: dict[str, Any],
@@ -218,7 +218,7 @@ def _install(key: bytes, nonce: str, tests: dict[int, str], fd: int, user_ns: di
     token = int.from_bytes(os.urandom(8), "big")
     compiled = {k: _compile_test(k, src, token) for k, src in tests.items()}
     run_coroutine, is_coroutine = asyncio.run, asyncio.iscoroutine
-    for code, _ in compiled.values():
+    for code, _, _ in compiled.values():
         keep.append(code)
         _code_objects(code, protected_code)
     overlay: dict[str, Any] = {}
@@ -244,7 +244,7 @@ def _install(key: bytes, nonce: str, tests: dict[int, str], fd: int, user_ns: di
             if changed:
                 _sign(k, "tamper", f"the submission changed what the tests use: {changed}")
                 return
-            code, wrapped = compiled[k]
+            code, wrapped, awaits = compiled[k]
             scope = {**user_ns, **overlay, "__builtins__": real_builtins, "__name__": "__main__", COMPARE: compare}
             outcome: dict[str, Any] = {}
 
@@ -265,7 +265,7 @@ def _install(key: bytes, nonce: str, tests: dict[int, str], fd: int, user_ns: di
                     outcome["error"] = _message(error)
                     del error
 
-            if wrapped and compiled[k][0] is not None and _needs_thread(k):
+            if awaits:  # the kernel's own event loop is running in this thread: use a thread of its own
                 runner = threading.Thread(target=body, name=f"aieprep-test-{k}", daemon=True)
                 runner.start()
                 runner.join()
@@ -286,11 +286,6 @@ def _install(key: bytes, nonce: str, tests: dict[int, str], fd: int, user_ns: di
             _sign(k, "fail", _message(error))
         finally:
             state["running"] = None
-
-    asyncs = {k for k, src in tests.items() if _is_async(ast.parse(src))}
-
-    def _needs_thread(k: int) -> bool:
-        return k in asyncs  # the kernel's own event loop is running in this thread
 
     def _tamper(reason: str) -> None:
         _sign(-1, "tamper", reason)
