@@ -25,9 +25,10 @@ help:
 	@echo "make lock       re-pin requirements.lock from a fresh install of pyproject.toml"
 	@echo "make clean      remove .venv and generated scratch (never your work/)"
 
-$(STAMP): pyproject.toml requirements.lock Makefile
+$(STAMP): pyproject.toml requirements.lock tests/requirements.txt Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -r tests/requirements.txt  # test-only clients
 	mkdir -p $(VENV)/share/jupyter/lab/settings  # offline course: JupyterLab never asks to fetch news or updates
 	echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' \
 		> $(VENV)/share/jupyter/lab/settings/overrides.json
@@ -62,6 +63,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/notebooks.py
 	$(BIN)/python bench/grade.py
 	$(BIN)/python bench/setup.py
+	$(BIN)/python bench/llm.py
 
 lock:
 	rm -rf /tmp/aieprep-lock && $(PYTHON) -m venv /tmp/aieprep-lock
