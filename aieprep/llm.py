@@ -1,53 +1,153 @@
 """LLM access for the notebooks: a real model when configured, else the built-in course model.
 
-The course model is a deterministic, scripted stand-in for an LLM, served over real HTTP on
-loopback in the OpenAI wire format, so that notebook code meets the real ``openai`` SDK, real
-HTTP status codes and real timeouts with no network and no API key.
+The course model is a deterministic, scripted stand-in for an LLM. :class:`CourseModel` serves it
+with FastAPI on uvicorn, in-process (an event loop in a background thread), on a free port of
+127.0.0.1, in the OpenAI wire format, so that notebook code meets the real ``openai`` SDK (and any
+OpenAI-compatible client: LangChain, the OpenAI Agents SDK, …), real HTTP status codes and real
+timeouts, with no network and no API key. ``aieprep model [--port N]`` serves it in the foreground.
+It never writes to stderr (a notebook test cell with stderr output scores 0).
 
-How it answers a chat completion (``POST /v1/chat/completions``), in order:
+Routes
+------
+``POST /v1/chat/completions`` (streamed or not), ``POST /v1/responses`` (the Responses API subset
+below), ``GET /v1/models`` and ``GET /v1/models/{id}``. Anything else is a 404 ``Invalid URL``.
+``/v1/embeddings`` is not served yet: it answers that 404 until Week 5 ships its MiniLM embeddings.
+Model names: ``course-model`` and :data:`MODEL` (``CourseModel(models=…)`` adds others); any other
+name is a 404 with code ``model_not_found``, as on the real API.
 
-1. **Tool call.** When the request has ``tools``, ``tool_choice`` is not ``"none"``, and no
-   tool result has arrived since the last user message: it calls one tool. A named
-   ``tool_choice`` picks that tool; otherwise the tool sharing the most words with the last user
-   message (its name split on ``_``, and its description) wins, the first on a tie. Arguments are
-   filled from the user message: ``name=value`` or ``name: value`` for that parameter; else, in
-   order, quoted strings for string parameters and numbers for numeric ones; else a declared
-   default, the first enum value, or an empty value of the right type.
-2. **After tool results.** Answers ``"Based on <tool>: <result>"`` for the tool messages since
-   the last user message.
-3. **JSON output.** With ``response_format`` ``json_schema``, returns an object that fits the
-   schema: strings are the answer of step 4, a ``sources``/``citations`` array holds its
-   citation numbers, ``confidence`` is 0.9 (0.0 for "I don't know."), other numbers sit at the
-   middle of their bounds, other arrays hold one item, enums take their first value. With
-   ``json_object``: ``{"answer": …, "confidence": …, "sources": [citation numbers]}``.
-4. **Text.** If the messages hold numbered context passages (lines starting ``[1]``, ``[2]`` …),
-   answers with the passage sentence sharing the most words with the question, followed by its
-   citation, e.g. ``"Paris is the capital of France. [2]"``; with no passage sharing a word, or no
-   passages at all, answers ``"I don't know."``.
+Requests are checked like the real API does, and a bad one gets **400** with OpenAI's error object
+``{"error": {"message", "type": "invalid_request_error", "param", "code"}}``: a body that is not
+UTF-8 or not JSON (param ``null``), a JSON body that is not an object, a missing or non-string
+``model``; ``messages`` missing, not an array, empty, holding a non-object (``messages[0]``), a bad
+``role`` or ``content``, a tool message without ``tool_call_id``; an assistant message whose
+``tool_calls`` are not each answered by a following tool message, a tool message that answers
+nothing (param ``messages.[i].role``); ``tools`` not an array, an entry without ``function``
+(``tools[0].function``), without a valid name, or whose parameters are not an object;
+``tool_choice`` not none/auto/required/a named function, naming a tool that is not in ``tools``,
+or given without tools; ``response_format`` not an object, of an unknown type, ``json_schema``
+without a name or schema; ``json_object`` when no message contains the word "json"
+(param ``messages``, as on the real API); ``temperature`` outside [0, 2], ``top_p`` outside [0, 1],
+penalties outside [-2, 2], ``n`` outside [1, 128], ``max_tokens``/``max_completion_tokens`` below 1,
+``stop`` not a string or a list of at most 4 strings, ``seed`` not an integer, ``stream`` not a
+boolean, ``stream_options`` without ``stream``. Parameters it does not know are ignored. HTTP that
+cannot be parsed (e.g. a bad ``Content-Length``) gets the same 400 error object, and a body that
+does not arrive in full within ``CourseModel.body_timeout`` seconds (10) gets 408. An error inside
+the model is a 500 error object, never a dropped connection.
 
-Usage counts one token per whitespace-separated word. Faults are queued with
-:meth:`CourseModel.fail_next` and consumed one per HTTP request: ``"429"`` (with ``Retry-After``),
-``"400"`` (a request the API rejects: never worth retrying), ``"500"``, ``"503"``, ``"stall"`` (no answer for a while: the client's timeout trips),
-``"bad-json"`` (200 OK, but the message content is truncated JSON), ``Fault("reply", content=…)``
-(200 OK with exactly that message content: any malformed or off-schema output), ``"ok"``.
+How it answers a chat completion, in order
+------------------------------------------
+Text is read as words: lower-cased, stop-words ("the", "what", "is", …) dropped, a plural ``s``
+and a possessive ``'s`` stripped. The *question* is the last user message without its passage
+lines (below); it is split into *clauses* at ``?``, ``!``, ``;``, ``". "`` and ``" and "``.
+
+1. **Tool calls.** When the request has ``tools``:
+
+   - ``tool_choice`` ``"none"``: no tool call. A named tool (``{"type": "function", "function":
+     {"name": …}}``): one call of that tool, arguments from the whole question. ``"required"``:
+     the calls ``"auto"`` would make, else one call of the best-matching tool (the first on a
+     tie); also after tool results (as on the real API: agents reset ``tool_choice`` to stop).
+   - ``"auto"`` (the default): only if no tool result has arrived since the last user message.
+     Each clause calls the tool sharing the most words with it (words of its name count double,
+     then its description; the first on a tie); a clause sharing no word with any tool but naming
+     a value (a quoted string, a capitalised name, a number) repeats the previous clause's tool
+     ("weather in Paris and in Tokyo": two calls). Identical calls are made once. No clause
+     matching (small talk: "hi, how are you?"): no tool call, a text answer.
+   - Several calls in one reply are **parallel tool calls** (ids ``call_<request>_<i>``,
+     ``finish_reason: "tool_calls"``); ``parallel_tool_calls: false`` keeps the first.
+   - **Arguments** fit the tool's JSON schema (``$ref``/``$defs``, ``anyOf``/``oneOf``, ``allOf``,
+     ``enum``, ``const``, arrays, nested objects), filled per property from the clause: a named
+     value ``name=value`` or ``name: value`` (``order_id``, ``order id`` and ``order-id`` alike;
+     quotes optional; number words "one" … "twenty" read as numbers); an enum value mentioned in
+     the text; for strings, in order, quoted strings, then unquoted values (ids such as
+     ``A-17`` for parameters named like ``*id``/``*code``/``*number``, else capitalised names such
+     as ``Paris``, ``New York``, ``USD``, not a sentence's first word), and for parameters named
+     ``query``/``q``/``text``/``question``/``prompt``/``input``/``topic`` the clause itself; for
+     numbers, the numbers of the clause in order (digits or number words). Otherwise: the declared
+     default, ``null`` where the schema allows it, the first enum value, or an empty value of the
+     type (numbers at their minimum or 0). A value that does not fit the type ("days: three" is 3;
+     "days: soon" is not a number) falls back the same way, never a 400. Nested objects are
+     filled from the same clause; arrays hold the values found for their item type.
+2. **After tool results** (``"auto"``): ``"Based on <tool>: <result>"`` for each tool message since
+   the last user message, joined by a space.
+3. **Grounded text.** Numbered context passages are lines starting ``[1]``, ``[2]`` … or ``1.``,
+   ``2)`` … in any message; a passage runs on over the following lines until a blank line, the
+   next numbered line, or a line that starts ``Question:``/``Q:`` or ends with ``?``. The answer is
+   the passage sentence sharing the most words with the question (the first on a tie), with its
+   citation, e.g. ``"Paris is the capital of France. [2]"``. A sentence that gives orders
+   (starting "ignore", "disregard", "forget", "say", "answer", "respond", "reply", "print",
+   "output", "repeat", "pretend", "act as", "you must", "you are now", "system:", or mentioning
+   "instructions") is never quoted. With no sentence sharing a word, or no passages:
+   ``"I don't know."``.
+4. **JSON output** (applies to the text of steps 2 and 3). ``response_format`` ``json_schema``:
+   an object that fits the schema (same schema support as tool arguments): a ``sources`` or
+   ``citations`` array holds the answer's citation numbers, ``confidence`` is 0.9 (0.0 for "I don't
+   know."), a string is the value named in the question (``name: value``) or else the answer,
+   other numbers sit at the middle of their bounds (0 to 1 for numbers, 0 to 10 for integers),
+   booleans are true, enums take the value the question mentions or else the first, other arrays
+   hold ``max(1, minItems)`` items, optional (``anyOf`` with null) fields are filled.
+   ``json_object``: ``{"answer": …, "confidence": …, "sources": [citation numbers as strings]}``.
+
+Then, per choice: ``stop`` cuts the text at the first stop string; ``max_tokens`` (or
+``max_completion_tokens``) keeps that many tokens and sets ``finish_reason: "length"`` (so JSON
+output may be cut mid-way, as on the real API; tool calls are never cut). ``n`` gives n identical
+choices. ``seed``, ``temperature``, ``top_p`` and penalties are checked but change nothing: the model
+is deterministic (``system_fingerprint`` is ``"fp_course"``). Usage counts one token per
+whitespace-separated word: prompt tokens over the messages' text, completion tokens over each
+choice's text (or its tool calls' JSON).
+
+**Streaming** (``stream: true``): server-sent events in the real wire format: a first chunk with
+the role, then the text a word at a time, or each tool call as a chunk with its id and name followed
+by chunks of its arguments (``delta.tool_calls[].index``), a last chunk with ``finish_reason``, then
+``data: [DONE]``. With ``stream_options: {"include_usage": true}`` every chunk carries
+``"usage": null`` and a final chunk with no choices carries the usage.
+
+**Responses API** (``POST /v1/responses``), the subset the OpenAI Agents SDK's default model uses:
+``input`` as a string or a list of items (messages with ``input_text``/``output_text`` parts,
+``function_call``, ``function_call_output``; ``reasoning`` items are skipped), ``instructions``,
+function ``tools`` (other tool types are a 400), ``tool_choice``, ``parallel_tool_calls``,
+``text.format`` (``text``, ``json_object``, ``json_schema``), ``max_output_tokens``,
+``temperature``, ``top_p``, ``stream``. It answers exactly as chat completions do, as ``message``
+and ``function_call`` output items (``status: "incomplete"`` when cut by ``max_output_tokens``),
+and streams ``response.created``, ``response.in_progress``, ``response.output_item.added``,
+``response.content_part.added``, ``response.output_text.delta``/``.done``,
+``response.function_call_arguments.delta``/``.done``, ``response.content_part.done``,
+``response.output_item.done`` and ``response.completed``. ``previous_response_id`` is a 400: the
+course model stores nothing.
+
+Faults
+------
+Faults are queued with :meth:`CourseModel.fail_next` and consumed one per request to
+``/v1/chat/completions`` or ``/v1/responses`` whose body is a JSON object (``model.requests`` records
+each such body, valid or not, one per HTTP attempt). ``"429"`` (with ``Retry-After``), ``"400"``
+(a request the API rejects: never worth retrying), ``"500"`` and ``"503"`` answer before the request
+is checked. The others answer after it is checked, so a bad request is a 400 whatever is queued:
+``"stall"`` (no answer for ``seconds``: the client's timeout trips; closing the model ends the
+wait), ``"bad-json"`` (200 OK, but the message content is truncated JSON),
+``Fault("reply", content=…)`` (200 OK with exactly that message content and no tool call: any
+malformed or off-schema output), ``"ok"`` (answers normally). Streamed requests get the same
+faults, streamed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import math
 import os
 import re
+import socket
 import threading
 from collections import deque
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["MODEL", "CourseModel", "Fault", "client", "course_model", "using_course_model"]
 
 COURSE_MODEL_NAME = "course-model"
 FAULT_KINDS = ("400", "429", "500", "503", "stall", "bad-json", "reply", "ok")
+THREAD_NAME = "course-model"
 
 
 @dataclass(frozen=True)
@@ -66,8 +166,49 @@ class Fault:
             raise ValueError(f"unknown fault {self.kind!r}; use one of {', '.join(FAULT_KINDS)}")
 
 
+# ---------------------------------------------------------------------------------------------
+# Words
+# ---------------------------------------------------------------------------------------------
+
+STOP_WORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further get
+got had has have having he her here hers herself him himself his how i if in into is it its itself
+just let like many me more most much my myself no nor not now of off on once only or other our ours
+out over own please same she should so some such tell than that the their theirs them then there
+these they this those through to too under until up very want was we were what when where which
+while who whom why will with would you your yours yourself s t don shall may might must need give
+show find current currently thing
+""".split())
+
+NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+
+
+def _stem(word: str) -> str:
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
 def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
+    """The content words of a text: lower-cased, stop-words dropped, plurals stemmed."""
+    found = set()
+    for w in re.findall(r"[a-z0-9]+(?:'s)?", text.lower().replace("\u2019", "'")):
+        w = _stem(w)
+        if w and w not in STOP_WORDS and (len(w) > 1 or w.isdigit()):
+            found.add(w)
+    return found
+
+
+def _name_words(name: str) -> set[str]:
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").replace("-", " ")
+    return _words(spaced)
 
 
 def _text(content: Any) -> str:
@@ -75,7 +216,7 @@ def _text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+        return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
     return ""
 
 
@@ -87,170 +228,1045 @@ def _since_last_user(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str
     return "", messages
 
 
-def grounded_answer(messages: list[dict[str, Any]]) -> str:
-    """Step 4 of the module docstring: the best-matching passage sentence with its citation."""
-    question, _ = _since_last_user(messages)
-    passages: list[tuple[str, str]] = []
+# ---------------------------------------------------------------------------------------------
+# Grounded answers
+# ---------------------------------------------------------------------------------------------
+
+PASSAGE_START = re.compile(r"^\s*(?:\[(\d+)\]|(\d+)[.)])\s+(.*)$")
+QUESTION_LINE = re.compile(r"^\s*(?:question|q)\s*:|\?\s*$", re.I)
+ORDER = re.compile(
+    r"^\s*(?:ignore|disregard|forget|say|answer|respond|reply|print|output|repeat|pretend|act as|"
+    r"you must|you are now|system\s*:)\b|\binstructions?\b", re.I)
+
+
+def passages(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Every numbered passage of the messages, as (number, text), passages over several lines joined."""
+    found: list[tuple[str, str]] = []
     for message in messages:
-        for match in re.finditer(r"^\s*\[(\d+)\]\s*(.+)$", _text(message.get("content")), re.M):
-            passages.append((match[1], match[2]))
-    asked = _words(re.sub(r"^\s*\[\d+\].*$", "", question, flags=re.M))
+        current: list[str] | None = None
+        number = ""
+        for line in _text(message.get("content")).splitlines():
+            start = PASSAGE_START.match(line)
+            if start:
+                if current is not None:
+                    found.append((number, " ".join(current)))
+                number, current = start[1] or start[2], [start[3].strip()]
+            elif current is not None and line.strip() and not QUESTION_LINE.search(line):
+                current.append(line.strip())
+            elif current is not None:
+                found.append((number, " ".join(current)))
+                current = None
+        if current is not None:
+            found.append((number, " ".join(current)))
+    return found
+
+
+def question_text(messages: list[dict[str, Any]]) -> str:
+    """The last user message without its passage lines."""
+    question, _ = _since_last_user(messages)
+    kept, inside = [], False
+    for line in question.splitlines():
+        if PASSAGE_START.match(line):
+            inside = True
+        elif not line.strip() or QUESTION_LINE.search(line):
+            inside = False
+        if not inside:
+            kept.append(line)
+    return "\n".join(kept).strip()
+
+
+def grounded_answer(messages: list[dict[str, Any]]) -> str:
+    """Step 3 of the module docstring: the best-matching passage sentence with its citation."""
+    asked = _words(question_text(messages))
     best, best_overlap = "", 0
-    for number, passage in passages:
+    for number, passage in passages(messages):
         for sentence in re.split(r"(?<=[.!?])\s+", passage.strip()):
+            if not sentence or ORDER.search(sentence):
+                continue
             overlap = len(asked & _words(sentence))
             if overlap > best_overlap:
                 best, best_overlap = f"{sentence.strip()} [{number}]", overlap
     return best or "I don't know."
 
 
-def _fill(schema: dict[str, Any], answer: str, name: str = "") -> Any:
-    """A value that fits the JSON schema (step 3 of the module docstring)."""
-    citations = re.findall(r"\[(\d+)\]", answer)
-    if name in ("sources", "citations") and schema.get("type") == "array":
-        item = schema.get("items", {}).get("type", "string")
-        return [int(c) for c in citations] if item == "integer" else citations
-    if name == "confidence" and schema.get("type") == "number":
-        return 0.0 if answer == "I don't know." else 0.9
+# ---------------------------------------------------------------------------------------------
+# JSON schemas
+# ---------------------------------------------------------------------------------------------
+
+def _pointer(root: dict[str, Any], ref: str) -> dict[str, Any]:
+    if not ref.startswith("#"):
+        return {}
+    node: Any = root
+    for part in [p for p in ref[1:].split("/") if p]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return {}
+    return node if isinstance(node, dict) else {}
+
+
+def _resolve(schema: Any, root: dict[str, Any]) -> dict[str, Any]:
+    """The schema with ``$ref`` followed and ``allOf`` merged."""
+    if not isinstance(schema, dict):
+        return {}
+    for _ in range(32):
+        if "$ref" not in schema:
+            break
+        rest = {k: v for k, v in schema.items() if k != "$ref"}
+        schema = {**_pointer(root, str(schema["$ref"])), **rest}
+    if isinstance(schema.get("allOf"), list):
+        merged = {k: v for k, v in schema.items() if k != "allOf"}
+        for sub in schema["allOf"]:
+            sub = _resolve(sub, root)
+            props = {**merged.get("properties", {}), **sub.get("properties", {})}
+            merged = {**sub, **merged, "properties": props} if props else {**sub, **merged}
+        schema = merged
+    return schema
+
+
+def _variants(schema: dict[str, Any], root: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """For anyOf/oneOf/type lists: the first non-null variant, and whether null is allowed."""
+    options = schema.get("anyOf") or schema.get("oneOf")
+    if isinstance(options, list) and options:
+        resolved = [_resolve(o, root) for o in options]
+        nullable = any(o.get("type") == "null" for o in resolved)
+        chosen = next((o for o in resolved if o.get("type") != "null"), {"type": "null"})
+        base = {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}
+        return {**base, **chosen}, nullable
     kind = schema.get("type")
     if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if "enum" in schema:
-        return schema["enum"][0]
-    if "default" in schema:
-        return schema["default"]
-    if kind == "object" or "properties" in schema:
-        return {key: _fill(sub, answer, key) for key, sub in schema.get("properties", {}).items()}
-    if kind == "array":
-        return [_fill(schema.get("items", {"type": "string"}), answer)] * max(1, schema.get("minItems", 1))
-    if kind in ("number", "integer"):
-        low, high = schema.get("minimum", 0), schema.get("maximum", 1 if kind == "number" else 10)
-        value = (low + high) / 2
-        return math.floor(value) if kind == "integer" else value
-    if kind == "boolean":
-        return True
+        non_null = [k for k in kind if k != "null"]
+        return {**schema, "type": non_null[0] if non_null else "null"}, "null" in kind
+    return schema, kind == "null"
+
+
+def _kind(schema: dict[str, Any]) -> str:
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return kind
+    if "properties" in schema:
+        return "object"
+    if "items" in schema:
+        return "array"
+    if "enum" in schema and schema["enum"]:
+        return {bool: "boolean", int: "integer", float: "number", str: "string"}.get(type(schema["enum"][0]), "string")
+    return "string"
+
+
+def _mid(schema: dict[str, Any], kind: str) -> float | int:
+    low = schema.get("minimum", schema.get("exclusiveMinimum", 0))
+    high = schema.get("maximum", schema.get("exclusiveMaximum", 1 if kind == "number" else 10))
+    if high < low:
+        high = low
+    value = (low + high) / 2
+    if kind == "integer":
+        value = math.floor(value)
+        if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
+            value = math.floor(schema["exclusiveMinimum"]) + 1
+    return value
+
+
+def _minimum(schema: dict[str, Any], kind: str) -> float | int:
+    if "minimum" in schema:
+        value = schema["minimum"]
+    elif "exclusiveMinimum" in schema:
+        value = schema["exclusiveMinimum"] + 1
+    else:
+        value = 0
+    return int(math.ceil(value)) if kind == "integer" else float(value)
+
+
+def _fit_string(value: str, schema: dict[str, Any]) -> str:
+    fmt = schema.get("format")
+    if fmt == "date-time":
+        return "2026-01-01T00:00:00Z"
+    if fmt == "date":
+        return "2026-01-01"
+    if fmt == "email":
+        return "course@example.com"
+    if fmt in ("uri", "url"):
+        return "https://example.com"
+    if "maxLength" in schema:
+        value = value[: schema["maxLength"]]
+    if len(value) < schema.get("minLength", 0):
+        value = value + "x" * (schema["minLength"] - len(value))
+    return value
+
+
+@dataclass
+class _Source:
+    """Where schema values come from: the answer (structured output) or a clause (tool arguments)."""
+
+    text: str
+    answer: str
+    extract: bool  # tool arguments: take quoted strings, names and numbers from the text
+    entity_spans: list[tuple[int, int, str]] = field(default_factory=list)
+    used: set[tuple[int, int]] = field(default_factory=set)
+    numbers_taken: int = 0
+    found: bool = False  # some value came from the text
+
+    def named(self, key: str) -> str | None:
+        words = [w for w in re.split(r"[_\-\s]+|(?<=[a-z])(?=[A-Z])", key) if w]
+        if not words:
+            return None
+        pattern = r"[\s_\-]?".join(re.escape(w) for w in words)
+        match = re.search(rf"(?<![\w-]){pattern}\s*[=:]\s*(\"[^\"]*\"|'[^']*'|[^,;\n]+)", self.text, re.I)
+        if not match:
+            return None
+        self.found = True
+        raw = match[1].strip()
+        if raw[:1] in "\"'" and raw[-1:] == raw[:1] and len(raw) > 1:
+            return raw[1:-1]
+        tokens = raw.split()
+        kept = [tokens[0]]
+        for token in tokens[1:]:
+            if token[:1].isupper():
+                kept.append(token)
+            else:
+                break
+        return " ".join(kept).rstrip("?.!")
+
+    def quoted(self) -> list[tuple[int, int, str]]:
+        return [(m.start(), m.end(), m[1] or m[2])
+                for m in re.finditer(r"\"([^\"]+)\"|'([^']+)'", self.text)]
+
+    def take(self, kinds: Iterable[str]) -> str | None:
+        """The next unused value of the first kind that has one: quoted, id, entity."""
+        for kind in kinds:
+            pool = self.quoted() if kind == "quoted" else [s for s in self.entity_spans if s[2] and _span_kind(s[2]) == kind]
+            for start, end, value in pool:
+                if (start, end) in self.used or any(a <= start < b or start <= a < end for a, b in self.used):
+                    continue
+                self.used.add((start, end))
+                self.found = True
+                return value
+        return None
+
+    def numbers(self) -> list[float]:
+        plain = re.sub(r"\"[^\"]*\"|'[^']*'", " ", self.text)
+        found = []
+        for m in re.finditer(r"(?<![\w.\-])(-?\d+(?:\.\d+)?)(?![\w.\-]*\d)|\b([a-z]+)\b", plain, re.I):
+            if m[1] is not None:
+                found.append((m.start(), float(m[1])))
+            elif m[2].lower() in NUMBER_WORDS:
+                found.append((m.start(), float(NUMBER_WORDS[m[2].lower()])))
+        return [v for _, v in sorted(found)]
+
+
+def _span_kind(value: str) -> str:
+    return "id" if re.search(r"\d", value) and re.search(r"[A-Za-z]", value) else "entity"
+
+
+def _entities(text: str) -> list[tuple[int, int, str]]:
+    """Unquoted values in a text: ids (A-17) and capitalised names (Paris, New York, USD), not a
+    sentence's first word unless it is all capitals or an id."""
+    spans = []
+    unquoted = re.sub(r"\"[^\"]*\"|'[^']*'", lambda m: " " * len(m[0]), text)
+    token = r"[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*|[A-Za-z]*\d[\w\-]*[A-Za-z0-9]|[A-Za-z]+-\d[\w\-]*"
+    for m in re.finditer(token, unquoted):
+        value = m[0]
+        before = unquoted[: m.start()].rstrip()
+        first = not before or before[-1] in ".!?:\n"
+        words = value.split()
+        if _span_kind(value) == "entity":
+            if re.fullmatch(r"-?\d+(?:\.\d+)?", value):
+                continue
+            if first and not value.isupper():
+                words = words[1:]  # a sentence's first word is capitalised anyway
+                if not words:
+                    continue
+            words = [w for w in words if w.lower() not in STOP_WORDS and w != "I"]
+            if not words:
+                continue
+            value = " ".join(words)
+            start = m.start() + m[0].index(words[0])
+            spans.append((start, start + len(value), value))
+        elif not re.fullmatch(r"\d+(?:\.\d+)?", value):
+            spans.append((m.start(), m.end(), value))
+    return spans
+
+
+QUERY_NAMES = {"query", "q", "text", "question", "prompt", "input", "topic", "search", "search_query", "keywords"}
+ANSWER_NAMES = {"answer", "summary", "response", "reply", "result", "explanation", "reasoning", "content", "message"}
+
+
+def _number_value(raw: Any, kind: str) -> float | int | None:
+    if raw is None:
+        return None
+    text = str(raw).strip().lower()
+    if text in NUMBER_WORDS:
+        value = float(NUMBER_WORDS[text])
+    else:
+        match = re.search(r"-?\d+(?:\.\d+)?", text)
+        if not match:
+            return None
+        value = float(match[0])
+    return int(value) if kind == "integer" else value
+
+
+def _fill(schema: Any, source: _Source, root: dict[str, Any], name: str = "", depth: int = 0) -> Any:
+    """A value that fits the JSON schema (step 1's arguments, step 4's JSON output)."""
+    schema, nullable = _variants(_resolve(schema, root), root)
+    schema = _resolve(schema, root)
+    if "const" in schema:
+        return schema["const"]
+    kind = _kind(schema)
+    named = source.named(name) if name else None
+    enum = schema.get("enum")
+    if isinstance(enum, list) and enum:
+        lowered = source.text.lower()
+        for value in enum:
+            if named is not None and str(value).lower() == named.lower():
+                return value
+        for value in enum:
+            if isinstance(value, str) and re.search(rf"\b{re.escape(value.lower())}\b", lowered):
+                source.found = True
+                return value
+        return schema.get("default", enum[0])
     if kind == "null":
         return None
-    return answer
+    if depth > 8:  # recursive schemas: stop
+        return None if nullable else ([] if kind == "array" else {} if kind == "object" else _empty(kind, schema))
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {key: _fill(sub, source, root, key, depth + 1) for key, sub in props.items()} if isinstance(props, dict) else {}
+    if kind == "array":
+        items = schema.get("items", {"type": "string"})
+        item_schema, _ = _variants(_resolve(items, root), root)
+        item_kind = _kind(_resolve(item_schema, root))
+        if name in ("sources", "citations") and item_kind in ("integer", "string", "number"):
+            cited = re.findall(r"\[(\d+)\]", source.answer)
+            return [int(c) if item_kind != "string" else c for c in cited]
+        if named is not None and item_kind in ("string", "integer", "number"):
+            parts = [p.strip() for p in re.split(r"[,/]| and ", named) if p.strip()]
+            if item_kind == "string":
+                return parts
+            return [v for v in (_number_value(p, item_kind) for p in parts) if v is not None]
+        count = max(1, schema.get("minItems", 1))
+        if "maxItems" in schema:
+            count = min(count, schema["maxItems"])
+        if source.extract:
+            values = []
+            if item_kind == "string":
+                while (value := source.take(("quoted", "entity", "id"))) is not None:
+                    values.append(value)
+            elif item_kind in ("integer", "number"):
+                values = [int(v) if item_kind == "integer" else v for v in source.numbers()]
+            if values:
+                source.found = True
+                return values[: schema.get("maxItems", len(values))]
+            if item_kind in ("string", "integer", "number", "boolean") and not schema.get("minItems"):
+                return []
+        return [_fill(items, source, root, "", depth + 1) for _ in range(count)]
+    if kind in ("number", "integer"):
+        value = _number_value(named, kind)
+        if value is not None:
+            return value
+        if name == "confidence" and not source.extract:
+            return 0.0 if source.answer == "I don't know." else 0.9
+        if source.extract:
+            numbers = source.numbers()
+            taken = source.numbers_taken
+            if taken < len(numbers):
+                source.numbers_taken += 1
+                source.found = True
+                return int(numbers[taken]) if kind == "integer" else numbers[taken]
+            if "default" in schema:
+                return schema["default"]
+            return None if nullable else _minimum(schema, kind)
+        if "default" in schema:
+            return schema["default"]
+        return _mid(schema, kind)
+    if kind == "boolean":
+        if named is not None:
+            return named.lower() in ("true", "yes", "1", "on")
+        if "default" in schema:
+            return schema["default"]
+        return not source.extract
+    # a string
+    if named is not None:
+        return _fit_string(named, schema)
+    if not source.extract:
+        return _fit_string(source.answer, schema)
+    key = name.lower()
+    order = ("quoted", "id", "entity") if re.search(r"(?:^|_)(?:id|code|number|sku|ref)$|id$", key) else ("quoted", "entity", "id")
+    value = source.take(order)
+    if value is not None:
+        return _fit_string(value, schema)
+    if key in QUERY_NAMES:
+        return _fit_string(source.text.strip().rstrip("?.!").strip(), schema)
+    if key in ANSWER_NAMES and source.answer != "I don't know.":
+        return _fit_string(source.answer, schema)
+    if "default" in schema:
+        return schema["default"]
+    return None if nullable else _fit_string("", schema)
 
 
-def _tool_arguments(parameters: dict[str, Any], message: str) -> dict[str, Any]:
-    quoted = re.findall(r"\"([^\"]+)\"|'([^']+)'", message)
-    strings = deque(a or b for a, b in quoted)
-    numbers = deque(re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", re.sub(r"\"[^\"]*\"|'[^']*'", "", message)))
-    arguments: dict[str, Any] = {}
-    for name, spec in parameters.get("properties", {}).items():
-        kind = spec.get("type", "string")
-        named = re.search(rf"\b{re.escape(name)}\s*[=:]\s*(\"[^\"]*\"|'[^']*'|[^\s,;]+)", message)
-        if named:
-            raw = named[1].strip("\"'")
-        elif kind == "string" and strings:
-            raw = strings.popleft()
-        elif kind in ("integer", "number") and numbers:
-            raw = numbers.popleft()
-        elif "default" in spec or "enum" in spec:
-            arguments[name] = spec.get("default", spec.get("enum", [None])[0])
+def _empty(kind: str, schema: dict[str, Any]) -> Any:
+    return {"integer": 0, "number": 0.0, "boolean": False, "string": ""}.get(kind, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tools
+# ---------------------------------------------------------------------------------------------
+
+def _clauses(text: str) -> list[tuple[int, str]]:
+    """The clauses of a question with their offsets."""
+    found, start = [], 0
+    for m in re.finditer(r"[?!;\n]+|\.\s+|,?\s+and\s+|,\s*(?:then|also)\s+", text):
+        if text[start : m.start()].strip():
+            found.append((start, text[start : m.start()]))
+        start = m.end()
+    if text[start:].strip():
+        found.append((start, text[start:]))
+    return found
+
+
+def _functions(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [t["function"] for t in tools if isinstance(t, dict) and t.get("type") == "function"]
+
+
+def _score(function: dict[str, Any], words: set[str]) -> int:
+    return 2 * len(words & _name_words(str(function.get("name", "")))) + len(words & _words(str(function.get("description") or "")))
+
+
+def _call(function: dict[str, Any], source: _Source) -> tuple[str, str]:
+    parameters = function.get("parameters") or {"type": "object", "properties": {}}
+    arguments = _fill(parameters, source, parameters)
+    if not isinstance(arguments, dict):
+        arguments = {}
+    return function["name"], json.dumps(arguments)
+
+
+def plan_tool_calls(body: dict[str, Any], question: str, answer: str, after_results: bool) -> list[tuple[str, str]]:
+    """Step 1 of the module docstring: the (name, arguments JSON) of each tool call to make."""
+    tools = body.get("tools") or []
+    functions = _functions(tools)
+    choice = body.get("tool_choice", "auto")
+    if not functions or choice == "none":
+        return []
+    entities = _entities(question)
+    if isinstance(choice, dict):
+        wanted = (choice.get("function") or {}).get("name")
+        function = next(f for f in functions if f.get("name") == wanted)
+        return [_call(function, _Source(question, answer, True, entities))]
+    if after_results and choice != "required":
+        return []
+    planned: list[tuple[dict[str, Any], tuple[str, str], bool]] = []
+    previous: dict[str, Any] | None = None
+    for offset, clause in _clauses(question):
+        words = _words(clause)
+        best = max(functions, key=lambda f: _score(f, words))
+        local = [(a - offset, b - offset, v) for a, b, v in entities if offset <= a < offset + len(clause)]
+        source = _Source(clause, answer, True, local)
+        if _score(best, words) > 0:
+            previous = best
+        elif previous is not None and (local or source.quoted() or source.numbers()):
+            best = previous
+        else:
             continue
-        else:
-            raw = None
-        if kind == "integer":
-            arguments[name] = int(float(raw)) if raw is not None else 0
-        elif kind == "number":
-            arguments[name] = float(raw) if raw is not None else 0.0
-        elif kind == "boolean":
-            arguments[name] = str(raw).lower() in ("true", "yes", "1")
-        elif kind == "array":
-            arguments[name] = [] if raw is None else [raw]
-        elif kind == "object":
-            arguments[name] = {}
-        else:
-            arguments[name] = "" if raw is None else raw
-    return arguments
+        call = _call(best, source)
+        planned.append((best, call, source.found))
+    # a clause that names a tool but no value ("where is my order?") takes its values from the whole
+    # question, unless another clause already calls that tool with values
+    calls: list[tuple[str, str]] = []
+    for function, call, found in planned:
+        if not found:
+            if any(f is function and ok for f, _, ok in planned):
+                continue
+            call = _call(function, _Source(question, answer, True, entities))
+        if call not in calls:
+            calls.append(call)
+    if not calls and choice == "required":
+        words = _words(question)
+        best = max(functions, key=lambda f: _score(f, words))
+        calls = [_call(best, _Source(question, answer, True, entities))]
+    if body.get("parallel_tool_calls") is False:
+        calls = calls[:1]
+    return calls
 
 
-def _pick_tool(tools: list[dict[str, Any]], tool_choice: Any, message: str) -> dict[str, Any]:
-    functions = [t["function"] for t in tools if t.get("type") == "function"]
-    if isinstance(tool_choice, dict):
-        wanted = tool_choice.get("function", {}).get("name")
-        return next(f for f in functions if f["name"] == wanted)
-    asked = _words(message)
+# ---------------------------------------------------------------------------------------------
+# Validation: the real API's 400s
+# ---------------------------------------------------------------------------------------------
 
-    def overlap(f: dict[str, Any]) -> int:
-        return len(asked & (_words(f["name"].replace("_", " ")) | _words(f.get("description", ""))))
+class RequestError(Exception):
+    """A request the API rejects: HTTP ``status`` with OpenAI's error object."""
 
-    return max(functions, key=overlap)  # max keeps the first of equals
+    def __init__(self, message: str, param: str | None = None, code: str | None = None, status: int = 400,
+                 kind: str = "invalid_request_error") -> None:
+        super().__init__(message)
+        self.message, self.param, self.code, self.status, self.kind = message, param, code, status, kind
+
+    def payload(self) -> dict[str, Any]:
+        return {"error": {"message": self.message, "type": self.kind, "param": self.param, "code": self.code}}
+
+
+JSON_PARSE_ERROR = ("We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "
+                    "HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)")
+ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "an integer", float: "a decimal", str: "a string", list: "an array",
+            dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def _invalid_type(param: str, expected: str, value: Any) -> RequestError:
+    got = _type_name(value)
+    return RequestError(f"Invalid type for '{param}': expected {expected}, but got {got} instead.", param, "invalid_type")
+
+
+def _missing(param: str) -> RequestError:
+    return RequestError(f"Missing required parameter: '{param}'.", param, "missing_required_parameter")
+
+
+def _number(body: dict[str, Any], key: str, low: float | None, high: float | None, integer: bool = False) -> None:
+    if key not in body or body[key] is None:
+        return
+    value = body[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
+        raise _invalid_type(key, "an integer" if integer else "a decimal", value)
+    word = "integer" if integer else "decimal"
+    if low is not None and value < low:
+        raise RequestError(f"Invalid '{key}': {word} below minimum value. Expected a value >= {low:g}, but got {value} "
+                           "instead.", key, f"{word}_below_min_value")
+    if high is not None and value > high:
+        raise RequestError(f"Invalid '{key}': {word} above maximum value. Expected a value <= {high:g}, but got {value} "
+                           "instead.", key, f"{word}_above_max_value")
+
+
+def _check_schema_holder(value: Any, param: str) -> None:
+    if not isinstance(value, dict):
+        raise _invalid_type(param, "an object", value)
+    name = value.get("name")
+    if not isinstance(name, str) or not TOOL_NAME.match(name):
+        raise _missing(f"{param}.name") if name is None else RequestError(
+            f"Invalid '{param}.name': string does not match pattern. Expected a string that matches the pattern "
+            "'^[a-zA-Z0-9_-]+$'.", f"{param}.name", "invalid_value")
+    if "schema" in value and not isinstance(value["schema"], dict):
+        raise _invalid_type(f"{param}.schema", "an object", value["schema"])
+
+
+def validate_chat(body: dict[str, Any]) -> None:
+    """Raise :class:`RequestError` for a chat-completions body the real API would reject."""
+    model = body.get("model")
+    if model is None:
+        raise RequestError("you must provide a model parameter", "model", "missing_required_parameter")
+    if not isinstance(model, str):
+        raise _invalid_type("model", "a string", model)
+    if "messages" not in body:
+        raise _missing("messages")
+    messages = body["messages"]
+    if not isinstance(messages, list):
+        raise _invalid_type("messages", "an array of objects", messages)
+    if not messages:
+        raise RequestError("Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty "
+                           "array instead.", "messages", "empty_array")
+    for i, message in enumerate(messages):
+        where = f"messages[{i}]"
+        if not isinstance(message, dict):
+            raise _invalid_type(where, "an object", message)
+        role = message.get("role")
+        if role is None:
+            raise _missing(f"{where}.role")
+        if role not in ROLES:
+            raise RequestError(f"Invalid value: '{role}'. Supported values are: 'system', 'assistant', 'user', "
+                               "'function', 'tool', and 'developer'.", f"{where}.role", "invalid_value")
+        content = message.get("content")
+        if content is not None and not isinstance(content, (str, list)):
+            raise _invalid_type(f"{where}.content", "one of a string or array of objects", content)
+        if isinstance(content, list):
+            for j, part in enumerate(content):
+                if not isinstance(part, dict) or not isinstance(part.get("type"), str):
+                    raise _invalid_type(f"{where}.content[{j}]", "an object with a 'type'", part)
+        if content is None and role in ("system", "developer", "user", "tool"):
+            raise _missing(f"{where}.content")
+        if role == "tool" and not isinstance(message.get("tool_call_id"), str):
+            raise _missing(f"{where}.tool_call_id")
+        calls = message.get("tool_calls")
+        if role == "assistant" and calls is not None:
+            if not isinstance(calls, list):
+                raise _invalid_type(f"{where}.tool_calls", "an array of objects", calls)
+            for j, call in enumerate(calls):
+                if not isinstance(call, dict) or not isinstance(call.get("id"), str) or \
+                        not isinstance(call.get("function"), dict) or not isinstance(call["function"].get("name"), str):
+                    raise _invalid_type(f"{where}.tool_calls[{j}]", "an object with 'id' and 'function.name'", call)
+    # every tool call answered by the tool messages right after it; every tool message answers one
+    pending: set[str] = set()
+    opened_at = -1
+    for i, message in enumerate(messages):
+        if message["role"] == "tool":
+            if message["tool_call_id"] not in pending:
+                raise RequestError("Invalid parameter: messages with role 'tool' must be a response to a preceeding "
+                                   "message with 'tool_calls'.", f"messages.[{i}].role", None)
+            pending.discard(message["tool_call_id"])
+            continue
+        if pending:
+            raise RequestError("An assistant message with 'tool_calls' must be followed by tool messages responding to "
+                               "each 'tool_call_id'. The following tool_call_ids did not have response messages: "
+                               + ", ".join(sorted(pending)), f"messages.[{opened_at}].role", None)
+        if message["role"] == "assistant" and message.get("tool_calls"):
+            pending = {call["id"] for call in message["tool_calls"]}
+            opened_at = i
+    if pending:
+        raise RequestError("An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+                           "'tool_call_id'. The following tool_call_ids did not have response messages: "
+                           + ", ".join(sorted(pending)), f"messages.[{opened_at}].role", None)
+    _validate_tools(body, "tools", chat=True)
+    _validate_common(body)
+    response_format = body.get("response_format")
+    if response_format is not None:
+        if not isinstance(response_format, dict):
+            raise _invalid_type("response_format", "an object", response_format)
+        kind = response_format.get("type")
+        if kind not in ("text", "json_object", "json_schema"):
+            raise RequestError(f"Invalid value: '{kind}'. Supported values are: 'text', 'json_object', and "
+                               "'json_schema'.", "response_format.type", "invalid_value")
+        if kind == "json_schema":
+            if "json_schema" not in response_format:
+                raise _missing("response_format.json_schema")
+            _check_schema_holder(response_format["json_schema"], "response_format.json_schema")
+        if kind == "json_object" and not any("json" in _text(m.get("content")).lower() for m in messages):
+            raise RequestError("'messages' must contain the word 'json' in some form, to use 'response_format' of type "
+                               "'json_object'.", "messages", None)
+    _number(body, "n", 1, 128, integer=True)
+    for key in ("max_tokens", "max_completion_tokens"):
+        _number(body, key, 1, None, integer=True)
+    stop = body.get("stop")
+    if stop is not None and not isinstance(stop, str):
+        if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
+            raise _invalid_type("stop", "a string or an array of strings", stop)
+        if len(stop) > 4:
+            raise RequestError(f"Invalid 'stop': array too long. Expected an array with maximum length 4, but got an "
+                               f"array with length {len(stop)} instead.", "stop", "array_above_max_length")
+
+
+def _validate_tools(body: dict[str, Any], key: str, chat: bool) -> None:
+    tools = body.get(key)
+    if tools is not None:
+        if not isinstance(tools, list):
+            raise _invalid_type(key, "an array of objects", tools)
+        for i, tool in enumerate(tools):
+            where = f"{key}[{i}]"
+            if not isinstance(tool, dict):
+                raise _invalid_type(where, "an object", tool)
+            if tool.get("type", "function") != "function":
+                raise RequestError(f"Invalid value: '{tool.get('type')}'. The course model supports only 'function' "
+                                   "tools.", f"{where}.type", "invalid_value")
+            if chat:
+                if "function" not in tool:
+                    raise _missing(f"{where}.function")
+                function, fwhere = tool["function"], f"{where}.function"
+                if not isinstance(function, dict):
+                    raise _invalid_type(fwhere, "an object", function)
+            else:
+                function, fwhere = tool, where
+            name = function.get("name")
+            if name is None:
+                raise _missing(f"{fwhere}.name")
+            if not isinstance(name, str) or not TOOL_NAME.match(name):
+                raise RequestError(f"Invalid '{fwhere}.name': string does not match pattern. Expected a string that "
+                                   "matches the pattern '^[a-zA-Z0-9_-]+$'.", f"{fwhere}.name", "invalid_value")
+            if function.get("parameters") is not None and not isinstance(function["parameters"], dict):
+                raise _invalid_type(f"{fwhere}.parameters", "an object", function["parameters"])
+    choice = body.get("tool_choice")
+    if choice is None:
+        return
+    if isinstance(choice, str):
+        if choice not in ("none", "auto", "required"):
+            raise RequestError(f"Invalid value: '{choice}'. Supported values are: 'none', 'auto', and 'required'.",
+                               "tool_choice", "invalid_value")
+        if choice != "none" and not tools:
+            raise RequestError("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are "
+                               "specified.", "tool_choice", None)
+        return
+    if not isinstance(choice, dict):
+        raise _invalid_type("tool_choice", "a string or an object", choice)
+    name = (choice.get("function") or {}).get("name") if chat and isinstance(choice.get("function"), dict) else choice.get("name")
+    if choice.get("type") != "function" or not isinstance(name, str):
+        raise RequestError("Invalid 'tool_choice': expected {'type': 'function', 'function': {'name': ...}}.",
+                           "tool_choice", "invalid_value")
+    names = [((t.get("function") or {}) if chat else t).get("name") for t in tools or []]
+    if name not in names:
+        raise RequestError(f"Invalid 'tool_choice': tool '{name}' is not in 'tools'.", "tool_choice", "invalid_value")
+
+
+def _validate_common(body: dict[str, Any]) -> None:
+    _number(body, "temperature", 0, 2)
+    _number(body, "top_p", 0, 1)
+    _number(body, "presence_penalty", -2, 2)
+    _number(body, "frequency_penalty", -2, 2)
+    seed = body.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise _invalid_type("seed", "an integer", seed)
+    stream = body.get("stream")
+    if stream is not None and not isinstance(stream, bool):
+        raise _invalid_type("stream", "a boolean", stream)
+    if body.get("stream_options") is not None:
+        if not body.get("stream"):
+            raise RequestError("The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+                               "stream_options", None)
+        if not isinstance(body["stream_options"], dict):
+            raise _invalid_type("stream_options", "an object", body["stream_options"])
+    parallel = body.get("parallel_tool_calls")
+    if parallel is not None and not isinstance(parallel, bool):
+        raise _invalid_type("parallel_tool_calls", "a boolean", parallel)
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers
+# ---------------------------------------------------------------------------------------------
+
+def _tokens(text: str) -> list[str]:
+    """Stream pieces: each word with the whitespace before it."""
+    return re.findall(r"\s*\S+", text) or ([text] if text else [])
+
+
+def _finish(content: str, body: dict[str, Any]) -> tuple[str, str]:
+    """``stop`` and ``max_tokens`` applied to the text: (text, finish_reason)."""
+    stops = body.get("stop")
+    stops = [stops] if isinstance(stops, str) else stops or []
+    cut = min((content.find(s) for s in stops if s and s in content), default=-1)
+    if cut >= 0:
+        content = content[:cut]
+    limit = body.get("max_completion_tokens") or body.get("max_tokens")
+    if limit is not None and len(content.split()) > limit:
+        pieces = _tokens(content)
+        return "".join(pieces[:limit]).lstrip(), "length"
+    return content, "stop"
 
 
 def complete(body: dict[str, Any], number: int) -> dict[str, Any]:
-    """The course model's answer to a chat-completions request body, as a response object."""
+    """The course model's answer to a (valid) chat-completions request body, as a response object."""
     messages = body.get("messages", [])
     question, after = _since_last_user(messages)
-    tools, tool_choice = body.get("tools") or [], body.get("tool_choice", "auto")
     tool_results = [m for m in after if m.get("role") == "tool"]
-    message: dict[str, Any] = {"role": "assistant", "content": None}
-    finish = "stop"
-    if tools and tool_choice != "none" and not tool_results:
-        function = _pick_tool(tools, tool_choice, question)
-        arguments = _tool_arguments(function.get("parameters", {}), question)
-        message["tool_calls"] = [{
-            "id": f"call_{number}_0", "type": "function",
-            "function": {"name": function["name"], "arguments": json.dumps(arguments)},
-        }]
+    answer = grounded_answer(messages)
+    calls = plan_tool_calls(body, question_text(messages), answer, bool(tool_results))
+    message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": None}
+    if calls:
+        message["tool_calls"] = [{"id": f"call_{number}_{i}", "type": "function",
+                                  "function": {"name": name, "arguments": arguments}}
+                                 for i, (name, arguments) in enumerate(calls)]
         finish = "tool_calls"
-    elif tool_results:
-        names = {c["id"]: c["function"]["name"] for m in after for c in m.get("tool_calls") or []}
-        message["content"] = " ".join(
-            f"Based on {names.get(m.get('tool_call_id'), 'the tool')}: {_text(m.get('content'))}" for m in tool_results
-        )
     else:
-        answer = grounded_answer(messages)
-        response_format = body.get("response_format") or {}
-        if response_format.get("type") == "json_schema":
-            schema = response_format.get("json_schema", {}).get("schema", {})
-            message["content"] = json.dumps(_fill(schema, answer))
-        elif response_format.get("type") == "json_object":
-            sources = re.findall(r"\[(\d+)\]", answer)
-            message["content"] = json.dumps(
-                {"answer": answer, "confidence": 0.0 if answer == "I don't know." else 0.9, "sources": sources}
-            )
-        else:
-            message["content"] = answer
+        if tool_results:
+            names = {c["id"]: c["function"]["name"] for m in after for c in m.get("tool_calls") or []}
+            answer = " ".join(f"Based on {names.get(m.get('tool_call_id'), 'the tool')}: {_text(m.get('content'))}"
+                              for m in tool_results)
+        message["content"], finish = _finish(_shape(body, answer, question_text(messages)), body)
+    n = body.get("n") or 1
+    choices = [{"index": i, "message": json.loads(json.dumps(message)), "finish_reason": finish, "logprobs": None}
+               for i in range(n)]
     prompt_tokens = sum(len(_text(m.get("content")).split()) for m in messages)
-    completion_text = message["content"] or json.dumps(message.get("tool_calls"))
-    completion_tokens = len(completion_text.split())
+    completion_text = message["content"] if message["content"] is not None else json.dumps(message.get("tool_calls"))
+    completion_tokens = n * len(completion_text.split())
     return {
         "id": f"chatcmpl-course-{number}",
         "object": "chat.completion",
         "created": 0,
         "model": body.get("model", COURSE_MODEL_NAME),
-        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+        "system_fingerprint": "fp_course",
+        "choices": choices,
         "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
+                  "total_tokens": prompt_tokens + completion_tokens,
+                  "prompt_tokens_details": {"cached_tokens": 0}, "completion_tokens_details": {"reasoning_tokens": 0}},
     }
 
 
+def _shape(body: dict[str, Any], answer: str, question: str) -> str:
+    """Step 4: the answer as the response format asks."""
+    response_format = body.get("response_format") or {}
+    if response_format.get("type") == "json_schema":
+        schema = response_format.get("json_schema", {}).get("schema") or {"type": "object", "properties": {}}
+        return json.dumps(_fill(schema, _Source(question, answer, False), schema))
+    if response_format.get("type") == "json_object":
+        sources = re.findall(r"\[(\d+)\]", answer)
+        return json.dumps({"answer": answer, "confidence": 0.0 if answer == "I don't know." else 0.9, "sources": sources})
+    return answer
+
+
+def _apply_fault(response: dict[str, Any], fault: Fault | None, body: dict[str, Any]) -> None:
+    if fault is None:
+        return
+    if fault.kind == "bad-json":
+        text = json.dumps({"answer": grounded_answer(body.get("messages", [])), "confidence": 0.9})
+        content = text[: len(text) // 2]
+    elif fault.kind == "reply":
+        content = fault.content
+    else:
+        return
+    for choice in response["choices"]:
+        choice["message"].update(content=content)
+        choice["message"].pop("tool_calls", None)
+        choice["finish_reason"] = "stop"
+
+
+def _chunks(response: dict[str, Any], include_usage: bool) -> Iterable[dict[str, Any]]:
+    """The chat.completion.chunk objects of a response, as the API streams them."""
+    base = {"id": response["id"], "object": "chat.completion.chunk", "created": 0, "model": response["model"],
+            "system_fingerprint": "fp_course"}
+    extra = {"usage": None} if include_usage else {}
+
+    def chunk(index: int, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return {**base, "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}], **extra}
+
+    for choice in response["choices"]:
+        i, message = choice["index"], choice["message"]
+        yield chunk(i, {"role": "assistant", "content": "", "refusal": None})
+        for piece in _tokens(message.get("content") or ""):
+            yield chunk(i, {"content": piece})
+        for k, call in enumerate(message.get("tool_calls") or []):
+            yield chunk(i, {"tool_calls": [{"index": k, "id": call["id"], "type": "function",
+                                            "function": {"name": call["function"]["name"], "arguments": ""}}]})
+            arguments = call["function"]["arguments"]
+            for start in range(0, len(arguments), 16):
+                yield chunk(i, {"tool_calls": [{"index": k, "function": {"arguments": arguments[start:start + 16]}}]})
+        yield chunk(i, {}, choice["finish_reason"])
+    if include_usage:
+        yield {**base, "choices": [], "usage": response["usage"]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Responses API
+# ---------------------------------------------------------------------------------------------
+
+def responses_to_chat(body: dict[str, Any]) -> dict[str, Any]:
+    """A Responses API body as the equivalent chat-completions body (raises RequestError)."""
+    model = body.get("model")
+    if model is None:
+        raise RequestError("you must provide a model parameter", "model", "missing_required_parameter")
+    if not isinstance(model, str):
+        raise _invalid_type("model", "a string", model)
+    if body.get("previous_response_id") is not None:
+        raise RequestError("The course model stores no responses: send the whole conversation in 'input'.",
+                           "previous_response_id", "unsupported_parameter")
+    if "input" not in body:
+        raise _missing("input")
+    raw = body["input"]
+    messages: list[dict[str, Any]] = []
+    if isinstance(body.get("instructions"), str) and body["instructions"]:
+        messages.append({"role": "system", "content": body["instructions"]})
+    if isinstance(raw, str):
+        messages.append({"role": "user", "content": raw})
+    elif isinstance(raw, list):
+        for i, item in enumerate(raw):
+            where = f"input[{i}]"
+            if not isinstance(item, dict):
+                raise _invalid_type(where, "an object", item)
+            kind = item.get("type", "message")
+            if kind == "message":
+                role = item.get("role")
+                if role not in ("user", "assistant", "system", "developer"):
+                    raise RequestError(f"Invalid value: '{role}'. Supported values are: 'assistant', 'system', "
+                                       "'developer', and 'user'.", f"{where}.role", "invalid_value")
+                content = item.get("content")
+                if not isinstance(content, (str, list)):
+                    raise _invalid_type(f"{where}.content", "a string or an array of objects", content)
+                messages.append({"role": role, "content": _text(content)})
+            elif kind == "function_call":
+                for key in ("call_id", "name", "arguments"):
+                    if not isinstance(item.get(key), str):
+                        raise _missing(f"{where}.{key}")
+                call = {"id": item["call_id"], "type": "function",
+                        "function": {"name": item["name"], "arguments": item["arguments"]}}
+                if messages and messages[-1]["role"] == "assistant" and messages[-1].get("tool_calls") \
+                        and messages[-1].get("_calls_only"):
+                    messages[-1]["tool_calls"].append(call)
+                else:
+                    messages.append({"role": "assistant", "content": None, "tool_calls": [call], "_calls_only": True})
+            elif kind == "function_call_output":
+                if not isinstance(item.get("call_id"), str):
+                    raise _missing(f"{where}.call_id")
+                output = item.get("output")
+                messages.append({"role": "tool", "tool_call_id": item["call_id"],
+                                 "content": output if isinstance(output, str) else _text(output) or json.dumps(output)})
+            elif kind == "reasoning":
+                continue
+            else:
+                raise RequestError(f"Invalid value: '{kind}'. The course model reads message, function_call and "
+                                   "function_call_output items.", f"{where}.type", "invalid_value")
+    else:
+        raise _invalid_type("input", "a string or an array of objects", raw)
+    for message in messages:
+        message.pop("_calls_only", None)
+    if not messages:
+        raise RequestError("Invalid 'input': empty array. Expected an array with minimum length 1.", "input", "empty_array")
+    chat: dict[str, Any] = {"model": model, "messages": messages}
+    for key in ("temperature", "top_p", "parallel_tool_calls", "stream"):
+        if body.get(key) is not None:
+            chat[key] = body[key]
+    if body.get("max_output_tokens") is not None:
+        _number(body, "max_output_tokens", 1, None, integer=True)
+        chat["max_tokens"] = body["max_output_tokens"]
+    if body.get("tools") is not None:
+        _validate_tools(body, "tools", chat=False)
+        chat["tools"] = [{"type": "function", "function": {k: t[k] for k in ("name", "description", "parameters", "strict")
+                                                           if k in t}} for t in body["tools"]]
+    choice = body.get("tool_choice")
+    if choice is not None:
+        if isinstance(choice, dict) and choice.get("type") == "function":
+            chat["tool_choice"] = {"type": "function", "function": {"name": choice.get("name")}}
+        else:
+            chat["tool_choice"] = choice
+    text = body.get("text")
+    if text is not None:
+        if not isinstance(text, dict):
+            raise _invalid_type("text", "an object", text)
+        fmt = text.get("format")
+        if fmt is not None:
+            if not isinstance(fmt, dict):
+                raise _invalid_type("text.format", "an object", fmt)
+            if fmt.get("type") == "json_schema":
+                _check_schema_holder(fmt, "text.format")
+                chat["response_format"] = {"type": "json_schema", "json_schema": {
+                    "name": fmt["name"], "schema": fmt.get("schema") or {}, "strict": fmt.get("strict")}}
+            elif fmt.get("type") in ("json_object", "text"):
+                chat["response_format"] = {"type": fmt["type"]}
+            else:
+                raise RequestError(f"Invalid value: '{fmt.get('type')}'. Supported values are: 'text', 'json_object', "
+                                   "and 'json_schema'.", "text.format.type", "invalid_value")
+    try:
+        validate_chat(chat)
+    except RequestError as error:
+        if error.param == "messages" and "json" in error.message:
+            error.message = error.message.replace("'messages'", "'input'")
+            error.param = "input"
+        elif error.param and error.param.startswith("tool_choice"):
+            pass
+        raise
+    return chat
+
+
+def to_response(body: dict[str, Any], chat: dict[str, Any], number: int) -> dict[str, Any]:
+    """A chat completion as a Responses API response object."""
+    choice = chat["choices"][0]
+    message = choice["message"]
+    output: list[dict[str, Any]] = []
+    if message.get("content") is not None:
+        output.append({"type": "message", "id": f"msg_course_{number}", "status": "completed", "role": "assistant",
+                       "content": [{"type": "output_text", "text": message["content"], "annotations": [],
+                                    "logprobs": []}]})
+    for i, call in enumerate(message.get("tool_calls") or []):
+        output.append({"type": "function_call", "id": f"fc_course_{number}_{i}", "call_id": call["id"],
+                       "name": call["function"]["name"], "arguments": call["function"]["arguments"],
+                       "status": "completed"})
+    usage = chat["usage"]
+    incomplete = choice["finish_reason"] == "length"
+    text_format = (body.get("text") or {}).get("format") or {"type": "text"}
+    return {
+        "id": f"resp_course_{number}", "object": "response", "created_at": 0,
+        "status": "incomplete" if incomplete else "completed",
+        "incomplete_details": {"reason": "max_output_tokens"} if incomplete else None,
+        "error": None, "model": body.get("model"), "output": output,
+        "instructions": body.get("instructions"), "metadata": body.get("metadata") or {},
+        "parallel_tool_calls": body.get("parallel_tool_calls", True) is not False,
+        "temperature": body.get("temperature", 1.0), "top_p": body.get("top_p", 1.0),
+        "max_output_tokens": body.get("max_output_tokens"), "previous_response_id": None,
+        "tool_choice": body.get("tool_choice", "auto"), "tools": body.get("tools") or [],
+        "text": {"format": text_format}, "truncation": "disabled", "reasoning": None, "store": False, "user": None,
+        "usage": {"input_tokens": usage["prompt_tokens"], "output_tokens": usage["completion_tokens"],
+                  "total_tokens": usage["total_tokens"], "input_tokens_details": {"cached_tokens": 0},
+                  "output_tokens_details": {"reasoning_tokens": 0}},
+    }
+
+
+def _response_events(response: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    """The server-sent events of a streamed Responses API response."""
+    start = {**response, "status": "in_progress", "output": [], "usage": None, "incomplete_details": None}
+    yield {"type": "response.created", "response": start}
+    yield {"type": "response.in_progress", "response": start}
+    for index, item in enumerate(response["output"]):
+        if item["type"] == "message":
+            text = item["content"][0]["text"]
+            yield {"type": "response.output_item.added", "output_index": index,
+                   "item": {**item, "status": "in_progress", "content": []}}
+            part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+            yield {"type": "response.content_part.added", "item_id": item["id"], "output_index": index,
+                   "content_index": 0, "part": part}
+            for piece in _tokens(text):
+                yield {"type": "response.output_text.delta", "item_id": item["id"], "output_index": index,
+                       "content_index": 0, "delta": piece, "logprobs": []}
+            yield {"type": "response.output_text.done", "item_id": item["id"], "output_index": index,
+                   "content_index": 0, "text": text, "logprobs": []}
+            yield {"type": "response.content_part.done", "item_id": item["id"], "output_index": index,
+                   "content_index": 0, "part": {**part, "text": text}}
+        else:
+            yield {"type": "response.output_item.added", "output_index": index,
+                   "item": {**item, "arguments": "", "status": "in_progress"}}
+            arguments = item["arguments"]
+            for at in range(0, len(arguments), 16):
+                yield {"type": "response.function_call_arguments.delta", "item_id": item["id"], "output_index": index,
+                       "delta": arguments[at:at + 16]}
+            yield {"type": "response.function_call_arguments.done", "item_id": item["id"], "output_index": index,
+                   "name": item["name"], "arguments": arguments}
+        yield {"type": "response.output_item.done", "output_index": index, "item": item}
+    yield {"type": "response.incomplete" if response["status"] == "incomplete" else "response.completed",
+           "response": response}
+
+
+# ---------------------------------------------------------------------------------------------
+# The server
+# ---------------------------------------------------------------------------------------------
+
+class _QuietFilter(logging.Filter):
+    """Drops every log record made in a course model's thread (uvicorn's and asyncio's)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.threadName.startswith(THREAD_NAME)
+
+
+def _silence_logging() -> None:
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi", "asyncio", "fastapi"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _QuietFilter) for f in logger.filters):
+            logger.addFilter(_QuietFilter())
+
+
+def _json_bytes(payload: Any) -> bytes:
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
 class CourseModel:
-    """The course model, served on 127.0.0.1 (a free port) from a background thread.
+    """The course model, served by uvicorn on 127.0.0.1 (a free port, or ``port``) from a background thread.
 
     ``model.client()`` gives an ``openai.OpenAI`` client for it; ``model.requests`` holds every
     request body received, one per HTTP attempt; ``model.fail_next(...)`` schedules faults.
     Use it as a context manager, or call :meth:`close`.
     """
 
-    def __init__(self) -> None:
+    body_timeout = 10.0  # seconds for a request body to arrive in full, else 408
+
+    def __init__(self, port: int = 0, models: Iterable[str] = ()) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.models = [COURSE_MODEL_NAME] + ([MODEL] if MODEL != COURSE_MODEL_NAME else []) + list(models)
         self._faults: deque[Fault] = deque()
         self._lock = threading.Lock()
-        self._closed = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="course-model", daemon=True)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._started = threading.Event()
+        self._failure: BaseException | None = None
+        _silence_logging()
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", port))
+        self._socket.listen(2048)
+        self._server = self._make_server()
+        self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
         self._thread.start()
+        self._started.wait(30)
+        if self._failure is not None:
+            raise RuntimeError(f"the course model could not start: {self._failure!r}")
 
     @property
     def url(self) -> str:
         """The base URL, as the SDK's ``base_url`` wants it."""
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self._socket.getsockname()[1]}/v1"
 
     def client(self, **kwargs: Any) -> Any:
         """An ``openai.OpenAI`` client for this model; SDK retries are off unless ``max_retries`` is given."""
@@ -278,9 +1294,25 @@ class CourseModel:
             self._faults.clear()
 
     def close(self) -> None:
-        self._closed.set()
-        self._server.shutdown()
-        self._server.server_close()
+        """Stop serving: pending stalls end, open connections close, the thread ends."""
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(stop.set)
+            except RuntimeError:  # the loop already ended
+                pass
+        self._thread.join(10)
+        self._socket.close()
+
+    def serve_forever(self) -> None:
+        """Block until interrupted (Ctrl-C), then close: ``aieprep model``."""
+        try:
+            while self._thread.is_alive():
+                self._thread.join(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.close()
 
     def __enter__(self) -> CourseModel:
         return self
@@ -288,77 +1320,214 @@ class CourseModel:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- internals ---------------------------------------------------------------------------
+
     def _next(self, body: dict[str, Any]) -> tuple[int, Fault | None]:
         with self._lock:
             self.requests.append(body)
             return len(self.requests), (self._faults.popleft() if self._faults else None)
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+    def _run(self) -> None:
+        try:
+            self._server.run(sockets=[self._socket])
+        except BaseException as error:  # noqa: BLE001 - reported by __init__, never printed
+            self._failure = error
+        finally:
+            self._started.set()
+
+    def _make_server(self) -> Any:
+        import h11
+        import uvicorn
+        from uvicorn.protocols.http.h11_impl import H11Protocol
+
         model = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        class Protocol(H11Protocol):
+            """uvicorn's h11 protocol; unparseable HTTP gets OpenAI's error object, not plain text."""
 
-            def log_message(self, format: str, *args: Any) -> None:  # keep notebooks' stderr clean
-                pass
-
-            def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-                data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
+            def send_400_response(self, msg: str) -> None:
+                data = _json_bytes(RequestError("Invalid HTTP request: " + msg.rstrip(".") +
+                                                " (check Content-Length and the request line).").payload())
                 try:
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up (its timeout)
+                    event = h11.Response(status_code=400, headers=[(b"content-type", b"application/json"),
+                                                                   (b"content-length", str(len(data)).encode()),
+                                                                   (b"connection", b"close")], reason=b"Bad Request")
+                    self.transport.write(self.conn.send(event) or b"")
+                    self.transport.write(self.conn.send(h11.Data(data=data)) or b"")
+                    self.transport.write(self.conn.send(h11.EndOfMessage()) or b"")
+                except h11.LocalProtocolError:
+                    pass
+                self.transport.close()
+
+        class Server(uvicorn.Server):
+            async def main_loop(self) -> None:
+                loop = asyncio.get_running_loop()
+                loop.set_exception_handler(lambda loop, context: None)
+                model._loop, model._stop = loop, asyncio.Event()
+                model._started.set()
+                await model._stop.wait()
+
+            async def shutdown(self, sockets: Any = None) -> None:
+                for server in self.servers:
+                    server.close()
+                for connection in list(self.server_state.connections):
+                    connection.shutdown()
+                loop = asyncio.get_running_loop()
+                deadline = loop.time() + 1.0
+                while (self.server_state.connections or self.server_state.tasks) and loop.time() < deadline:
+                    await asyncio.sleep(0.005)
+                for task in list(self.server_state.tasks):
+                    task.cancel()
+                for connection in list(self.server_state.connections):
+                    connection.transport.close()
+
+        config = uvicorn.Config(
+            self._app(), loop="asyncio", http=Protocol, ws="none", lifespan="off", log_config=None,
+            access_log=False, server_header=False, date_header=False, timeout_keep_alive=5,
+            backlog=2048, timeout_graceful_shutdown=1)
+        return Server(config)
+
+    def _app(self) -> Any:
+        from fastapi import FastAPI, Request
+        from fastapi.responses import Response, StreamingResponse
+
+        model = self
+        app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+        def error(err: RequestError, headers: dict[str, str] | None = None) -> Response:
+            return Response(_json_bytes(err.payload()), status_code=err.status, media_type="application/json",
+                            headers=headers)
+
+        async def read_json(request: Request) -> tuple[dict[str, Any] | None, Response | None]:
+            try:
+                raw = await asyncio.wait_for(request.body(), model.body_timeout)
+            except asyncio.TimeoutError:
+                return None, error(RequestError("The request body did not arrive in time.", None, "request_timeout",
+                                                status=408))
+            try:
+                body = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                return None, error(RequestError(JSON_PARSE_ERROR))
+            if not isinstance(body, dict):
+                return None, error(RequestError(f"Invalid type for request body: expected an object, but got "
+                                                f"{_type_name(body)} instead.", None, "invalid_type"))
+            return body, None
+
+        async def scheduled(fault: Fault | None) -> Response | None:
+            kind = fault.kind if fault else "ok"
+            if kind == "429":
+                assert fault is not None
+                return error(RequestError("Rate limit reached for requests", None, "rate_limit_exceeded", 429,
+                                          "requests"), {"Retry-After": str(math.ceil(fault.retry_after)),
+                                                        "retry-after-ms": str(int(fault.retry_after * 1000))})
+            if kind == "400":
+                return error(RequestError("Invalid request: prompt is too long", "messages", "context_length_exceeded"))
+            if kind in ("500", "503"):
+                return error(RequestError("The server had an error while processing your request.", None, None,
+                                          int(kind), "server_error"))
+            return None
+
+        async def stall(fault: Fault | None) -> None:
+            if fault is not None and fault.kind == "stall" and model._stop is not None:
+                try:
+                    await asyncio.wait_for(model._stop.wait(), fault.seconds)
+                except asyncio.TimeoutError:
                     pass
 
-            def do_GET(self) -> None:
-                if self.path.rstrip("/") == "/v1/models":
-                    self._send(200, {"object": "list", "data": [{"id": COURSE_MODEL_NAME, "object": "model",
-                                                                 "created": 0, "owned_by": "aieprep"}]})
-                else:
-                    self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+        def check_model(name: str) -> None:
+            if name not in model.models:
+                raise RequestError(f"The model `{name}` does not exist or you do not have access to it.", None,
+                                   "model_not_found", 404)
 
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                try:
-                    body = json.loads(self.rfile.read(length) or b"{}")
-                except json.JSONDecodeError:
-                    self._send(400, {"error": {"message": "request body is not JSON", "type": "invalid_request_error"}})
-                    return
-                if self.path.rstrip("/") != "/v1/chat/completions":
-                    self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
-                    return
-                number, fault = model._next(body)
-                kind = fault.kind if fault else "ok"
-                if kind == "429":
-                    self._send(429, {"error": {"message": "Rate limit reached", "type": "rate_limit_exceeded",
-                                               "code": "rate_limit_exceeded"}},
-                               {"Retry-After": str(math.ceil(fault.retry_after)),
-                                "retry-after-ms": str(int(fault.retry_after * 1000))})
-                    return
-                if kind == "400":
-                    self._send(400, {"error": {"message": "Invalid request: prompt is too long",
-                                               "type": "invalid_request_error", "code": "context_length_exceeded"}})
-                    return
-                if kind in ("500", "503"):
-                    self._send(int(kind), {"error": {"message": "The server had an error", "type": "server_error"}})
-                    return
-                if kind == "stall":
-                    model._closed.wait(fault.seconds)
+        def sse(events: Iterable[dict[str, Any]], named: bool) -> StreamingResponse:
+            async def generate() -> AsyncIterator[bytes]:
+                sequence = 0
+                for event in events:
+                    if named:
+                        event = {**event, "sequence_number": sequence}
+                        sequence += 1
+                        yield b"event: " + event["type"].encode() + b"\ndata: " + _json_bytes(event) + b"\n\n"
+                    else:
+                        yield b"data: " + _json_bytes(event) + b"\n\n"
+                if not named:
+                    yield b"data: [DONE]\n\n"
+
+            return StreamingResponse(generate(), media_type="text/event-stream",
+                                     headers={"Cache-Control": "no-cache"})
+
+        async def chat_completions(request: Request) -> Response:
+            body, bad = await read_json(request)
+            if bad is not None or body is None:
+                return bad  # type: ignore[return-value]
+            number, fault = model._next(body)
+            try:
+                refused = await scheduled(fault)
+                if refused is not None:
+                    return refused
+                validate_chat(body)
+                check_model(body["model"])
+                await stall(fault)
                 response = complete(body, number)
-                if kind == "bad-json":
-                    text = json.dumps({"answer": grounded_answer(body.get("messages", [])), "confidence": 0.9})
-                    response["choices"][0]["message"]["content"] = text[: len(text) // 2]
-                elif kind == "reply":
-                    response["choices"][0]["message"].update(content=fault.content, tool_calls=None)
-                    response["choices"][0]["finish_reason"] = "stop"
-                self._send(200, response)
+                _apply_fault(response, fault, body)
+            except RequestError as err:
+                return error(err)
+            except Exception:  # noqa: BLE001 - a bug answers 500, never a traceback on stderr
+                return error(RequestError("The server had an error while processing your request.", None, None, 500,
+                                          "server_error"))
+            if body.get("stream"):
+                include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+                return sse(_chunks(response, include_usage), named=False)
+            return Response(_json_bytes(response), media_type="application/json")
 
-        return Handler
+        async def responses(request: Request) -> Response:
+            body, bad = await read_json(request)
+            if bad is not None or body is None:
+                return bad  # type: ignore[return-value]
+            number, fault = model._next(body)
+            try:
+                refused = await scheduled(fault)
+                if refused is not None:
+                    return refused
+                chat_body = responses_to_chat(body)
+                check_model(body["model"])
+                await stall(fault)
+                chat = complete(chat_body, number)
+                _apply_fault(chat, fault, chat_body)
+                response = to_response(body, chat, number)
+            except RequestError as err:
+                return error(err)
+            except Exception:  # noqa: BLE001
+                return error(RequestError("The server had an error while processing your request.", None, None, 500,
+                                          "server_error"))
+            if body.get("stream"):
+                return sse(_response_events(response), named=True)
+            return Response(_json_bytes(response), media_type="application/json")
+
+        def model_object(name: str) -> dict[str, Any]:
+            return {"id": name, "object": "model", "created": 0, "owned_by": "aieprep"}
+
+        async def list_models(request: Request) -> Response:
+            return Response(_json_bytes({"object": "list", "data": [model_object(m) for m in model.models]}),
+                            media_type="application/json")
+
+        async def get_model(request: Request) -> Response:
+            name = request.path_params["name"]
+            try:
+                check_model(name)
+            except RequestError as err:
+                return error(err)
+            return Response(_json_bytes(model_object(name)), media_type="application/json")
+
+        async def invalid_url(request: Request) -> Response:
+            return error(RequestError(f"Invalid URL ({request.method} {request.url.path})", None, "unknown_url", 404))
+
+        # plain Starlette routes inside FastAPI: the handlers read and check the raw body themselves
+        app.add_route("/v1/chat/completions", chat_completions, methods=["POST"])
+        app.add_route("/v1/responses", responses, methods=["POST"])
+        app.add_route("/v1/models", list_models, methods=["GET"])
+        app.add_route("/v1/models/{name:path}", get_model, methods=["GET"])
+        app.add_route("/{path:path}", invalid_url, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+        return app
 
 
 _shared: CourseModel | None = None
