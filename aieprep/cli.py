@@ -71,6 +71,19 @@ def _solutions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _model(args: argparse.Namespace) -> int:
+    """Serve the course model in the foreground until Ctrl-C."""
+    from .llm import MODEL, CourseModel
+
+    try:
+        model = CourseModel(port=args.port)
+    except OSError as error:
+        raise CourseError(f"cannot serve on 127.0.0.1:{args.port}: {error.strerror or error}") from None
+    print(f"course model at {model.url} (model name {MODEL!r}, any API key); Ctrl-C stops it", flush=True)
+    model.serve_forever()
+    return 0
+
+
 def _workspace(args: argparse.Namespace) -> int:
     """Copy each released week into work/ unless the learner already has it (never overwrites)."""
     root = course_root()
@@ -108,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("solutions", help="execute source/ into solutions/, outputs kept")
     p.add_argument("weeks", nargs="*", help="weeks to build (default: all)")
     p.set_defaults(run=_solutions)
+
+    p = sub.add_parser("model", help="serve the course model (OpenAI-compatible) on 127.0.0.1 and print its base URL")
+    p.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
+    p.set_defaults(run=_model)
 
     p = sub.add_parser("workspace", help="copy released weeks you do not have yet into work/")
     p.set_defaults(run=_workspace)
