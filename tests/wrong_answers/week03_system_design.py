@@ -324,7 +324,8 @@ def make_generate_app(client):
     def generate(request: GenerateRequest):
         try:
             completion = client.chat.completions.create(
-                model=MODEL, messages=[{"role": "user", "content": request.prompt}],
+                model=MODEL, messages=[{"role": "system", "content": "Reply in JSON."},
+                                      {"role": "user", "content": request.prompt}],
                 temperature=request.temperature, max_tokens=request.max_tokens,
                 response_format={"type": "json_object"},
             )
