@@ -31,7 +31,8 @@ penalties outside [-2, 2], ``n`` outside [1, 128], ``max_tokens``/``max_completi
 ``stop`` not a string or a list of at most 4 strings, ``seed`` not an integer, ``stream`` not a
 boolean, ``stream_options`` without ``stream``. Parameters it does not know are ignored. HTTP that
 cannot be parsed (e.g. a bad ``Content-Length``) gets the same 400 error object, and a body that
-does not arrive in full within ``CourseModel.body_timeout`` seconds (10) gets 408. An error inside
+does not arrive in full within ``CourseModel.body_timeout`` seconds (10) gets 408; a kept-alive
+connection left idle is closed after 5 seconds (uvicorn's keep-alive timeout). An error inside
 the model is a 500 error object, never a dropped connection.
 
 How it answers a chat completion, in order
@@ -131,6 +132,7 @@ faults, streamed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import math
@@ -196,17 +198,18 @@ def _stem(word: str) -> str:
     return word
 
 
-def _words(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def _words(text: str) -> frozenset[str]:
     """The content words of a text: lower-cased, stop-words dropped, plurals stemmed."""
     found = set()
     for w in re.findall(r"[a-z0-9]+(?:'s)?", text.lower().replace("\u2019", "'")):
         w = _stem(w)
         if w and w not in STOP_WORDS and (len(w) > 1 or w.isdigit()):
             found.add(w)
-    return found
+    return frozenset(found)
 
 
-def _name_words(name: str) -> set[str]:
+def _name_words(name: str) -> frozenset[str]:
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").replace("-", " ")
     return _words(spaced)
 

@@ -1,15 +1,19 @@
 """Course model latency under concurrency: 1, 50 and 200 requests at once.
 
 Each level sends N chat completions at the same moment (asyncio.gather) to one CourseModel, three
-rounds after a warm-up, from the same process (as a notebook does), with two clients: the openai
-SDK's AsyncOpenAI and plain httpx. Prints answered/sent, median, p95 and max latency per request,
-and requests per second. Target: 200/200 answered, p95 under 100 ms. Usage: python bench/llm.py
+rounds after a warm-up, with three clients: the openai SDK's AsyncOpenAI and plain httpx from the
+same process (as a notebook does: client and server share the interpreter), and raw HTTP/1.1 over
+N kept-alive sockets from a separate process (the server's own capacity). Prints answered/sent,
+median, p95 and max latency per request, and requests per second. Target: 200/200 answered, p95
+under 100 ms. Usage: python bench/llm.py
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -40,6 +44,43 @@ async def one_round(send, n: int) -> tuple[list[float], int]:
     return [r for r in results if r is not None], n
 
 
+def summary(kind: str, n: int, latencies: list[float], sent: int, elapsed: float) -> tuple:
+    latencies = sorted(latencies)
+    p95 = latencies[max(0, int(round(0.95 * len(latencies))) - 1)] if latencies else float("nan")
+    return (kind, n, len(latencies) // ROUNDS, sent // ROUNDS, statistics.median(latencies) * 1000, p95 * 1000,
+            latencies[-1] * 1000, len(latencies) / elapsed)
+
+
+async def raw_load(port: int, n: int) -> tuple:
+    """N kept-alive connections, one request each per round (run in a separate process)."""
+    body = json.dumps({"model": "course-model", "messages": MESSAGES}).encode()
+    request = (b"POST /v1/chat/completions HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+               b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    connections = await asyncio.gather(*[asyncio.open_connection("127.0.0.1", port) for _ in range(n)])
+
+    async def one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> float | None:
+        start = time.perf_counter()
+        try:
+            writer.write(request)
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+            await reader.readexactly(length)
+        except (OSError, asyncio.IncompleteReadError):
+            return None
+        return time.perf_counter() - start if head.startswith(b"HTTP/1.1 200") else None
+
+    await asyncio.gather(*[one(r, w) for r, w in connections])  # warm-up
+    latencies: list[float] = []
+    start = time.perf_counter()
+    for _ in range(ROUNDS):
+        latencies += [t for t in await asyncio.gather(*[one(r, w) for r, w in connections]) if t is not None]
+    elapsed = time.perf_counter() - start
+    for _, writer in connections:
+        writer.close()
+    return summary("raw, 2nd proc", n, latencies, n * ROUNDS, elapsed)
+
+
 async def measure(model: CourseModel, kind: str) -> list[tuple[str, int, int, int, float, float, float, float]]:
     rows = []
     limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
@@ -64,29 +105,36 @@ async def measure(model: CourseModel, kind: str) -> list[tuple[str, int, int, in
     for n in LEVELS:
         await one_round(send, n)  # warm-up: connections opened
         latencies: list[float] = []
-        sent = answered = 0
         start = time.perf_counter()
         for _ in range(ROUNDS):
-            got, total = await one_round(send, n)
+            got, _ = await one_round(send, n)
             latencies += got
-            sent += total
-            answered += len(got)
-        elapsed = time.perf_counter() - start
-        latencies.sort()
-        p95 = latencies[max(0, int(round(0.95 * len(latencies))) - 1)] if latencies else float("nan")
-        rows.append((kind, n, answered // ROUNDS, sent // ROUNDS, statistics.median(latencies) * 1000, p95 * 1000,
-                     latencies[-1] * 1000, answered / elapsed))
+        rows.append(summary(kind, n, latencies, n * ROUNDS, time.perf_counter() - start))
     await close()
     return rows
 
 
 def main() -> None:
-    print("Course model latency (one process: server thread + asyncio clients; 3 rounds after a warm-up)")
-    print(f"{'client':<12} {'concurrent':>10} {'answered':>10} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'req/s':>7}")
+    if sys.argv[1:2] == ["--load"]:  # the separate load process
+        print(json.dumps(asyncio.run(raw_load(int(sys.argv[2]), int(sys.argv[3])))))
+        return
+    print("Course model latency: N requests at once, 3 rounds after a warm-up")
+    print(f"{'client':<13} {'concurrent':>10} {'answered':>10} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'req/s':>7}")
     for kind in ("AsyncOpenAI", "httpx"):
         with CourseModel() as model:
-            for client, n, answered, sent, median, p95, worst, rate in asyncio.run(measure(model, kind)):
-                print(f"{client:<12} {n:>10} {f'{answered}/{sent}':>10} {median:>10.1f} {p95:>8.1f} {worst:>8.1f} {rate:>7.0f}")
+            for row in asyncio.run(measure(model, kind)):
+                show(row)
+    with CourseModel() as model:
+        port = int(model.url.rsplit(":", 1)[1].split("/")[0])
+        for n in LEVELS:
+            out = subprocess.run([sys.executable, __file__, "--load", str(port), str(n)], capture_output=True,
+                                 text=True, check=True).stdout
+            show(tuple(json.loads(out)))
+
+
+def show(row: tuple) -> None:
+    client, n, answered, sent, median, p95, worst, rate = row
+    print(f"{client:<13} {n:>10} {f'{answered}/{sent}':>10} {median:>10.1f} {p95:>8.1f} {worst:>8.1f} {rate:>7.0f}")
 
 
 if __name__ == "__main__":
