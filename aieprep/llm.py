@@ -49,7 +49,9 @@ lines (below); it is split into *clauses* at ``?``, ``!``, ``;``, ``". "`` and `
      tie); also after tool results (as on the real API: agents reset ``tool_choice`` to stop).
    - ``"auto"`` (the default): only if no tool result has arrived since the last user message.
      Each clause calls the tool sharing the most words with it (words of its name count double,
-     then its description; the first on a tie); a clause sharing no word with any tool but naming
+     then those of its description and its parameters' enum values; the first on a tie; "hot",
+     "cold", "rain", "temperature", "forecast" … count as "weather", currency names and codes such
+     as "euros" or "USD" as "currency", "mail" as "email", "clock" as "time"); a clause sharing no word with any tool but naming
      a value (a quoted string, a capitalised name, a number) repeats the previous clause's tool
      ("weather in Paris and in Tokyo": two calls). Identical calls are made once. No clause
      matching (small talk: "hi, how are you?"): no tool call, a text answer.
@@ -60,10 +62,15 @@ lines (below); it is split into *clauses* at ``?``, ``!``, ``;``, ``". "`` and `
      value ``name=value`` or ``name: value`` (``order_id``, ``order id`` and ``order-id`` alike;
      quotes optional; number words "one" … "twenty" read as numbers); an enum value mentioned in
      the text; for strings, in order, quoted strings, then unquoted values (ids such as
-     ``A-17`` for parameters named like ``*id``/``*code``/``*number``, else capitalised names such
-     as ``Paris``, ``New York``, ``USD``, not a sentence's first word), and for parameters named
-     ``query``/``q``/``text``/``question``/``prompt``/``input``/``topic`` the clause itself; for
-     numbers, the numbers of the clause in order (digits or number words). Otherwise: the declared
+     ``A-17`` or ``12345`` for parameters named like ``*id``/``*code``/``*number``, e-mail addresses
+     for ``to``/``*email*``/``recipient``, else capitalised names such as ``Paris``, ``New York``,
+     ``USD``, not a sentence's first word), then for ``from*``/``source*``/``base*`` parameters the
+     word after "from" or after the first number, for ``to*``/``target*``/``dest*`` the word after
+     "to"/"into"/"in", for ``subject``/``title`` the word after "about"; parameters named
+     ``query``/``q``/``text``/``question``/``prompt``/``input``/``topic``/``search``/``keywords``
+     take a quoted string or else the clause without its leading stop-words and tool-name words
+     ("Search for the best pizza in Naples": "best pizza in Naples"); for numbers, the numbers of
+     the clause in order (digits or number words). Otherwise: the declared
      default, ``null`` where the schema allows it, the first enum value, or an empty value of the
      type (numbers at their minimum or 0). A value that does not fit the type ("days: three" is 3;
      "days: soon" is not a number) falls back the same way, never a 400. Nested objects are
@@ -408,6 +415,7 @@ class _Source:
     used: set[tuple[int, int]] = field(default_factory=set)
     numbers_taken: int = 0
     found: bool = False  # some value came from the text
+    verbs: frozenset[str] = frozenset()  # the tool's name words (dropped from the front of a query)
 
     def named(self, key: str) -> str | None:
         words = [w for w in re.split(r"[_\-\s]+|(?<=[a-z])(?=[A-Z])", key) if w]
@@ -446,6 +454,24 @@ class _Source:
                 return value
         return None
 
+    def after(self, words: tuple[str, ...], first_number: bool = False) -> str | None:
+        """The first content word after one of ``words`` (or after the first number), not used yet."""
+        patterns = [rf"\b{w}\s+" for w in words]
+        if first_number:
+            patterns.append(r"(?<![\w.])\d+(?:\.\d+)?\s+")
+        for pattern in patterns:
+            for m in re.finditer(pattern, self.text, re.I):
+                for token in re.finditer(r"[A-Za-z][\w-]*", self.text[m.end():]):
+                    span = (m.end() + token.start(), m.end() + token.end())
+                    if token[0].lower() in STOP_WORDS:
+                        continue
+                    if span in self.used:
+                        break
+                    self.used.add(span)
+                    self.found = True
+                    return token[0]
+        return None
+
     def numbers(self) -> list[float]:
         plain = re.sub(r"\"[^\"]*\"|'[^']*'", " ", self.text)
         found = []
@@ -458,6 +484,10 @@ class _Source:
 
 
 def _span_kind(value: str) -> str:
+    if "@" in value:
+        return "email"
+    if value.isdigit():
+        return "digits"
     return "id" if re.search(r"\d", value) and re.search(r"[A-Za-z]", value) else "entity"
 
 
@@ -466,6 +496,11 @@ def _entities(text: str) -> list[tuple[int, int, str]]:
     sentence's first word unless it is all capitals or an id."""
     spans = []
     unquoted = re.sub(r"\"[^\"]*\"|'[^']*'", lambda m: " " * len(m[0]), text)
+    for m in re.finditer(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", unquoted):
+        spans.append((m.start(), m.end(), m[0]))
+    unquoted = re.sub(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", lambda m: " " * len(m[0]), unquoted)
+    for m in re.finditer(r"(?<![\w.\-])\d{3,}(?![\w.\-]*\w)", unquoted):
+        spans.append((m.start(), m.end(), m[0]))
     token = r"[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*|[A-Za-z]*\d[\w\-]*[A-Za-z0-9]|[A-Za-z]+-\d[\w\-]*"
     for m in re.finditer(token, unquoted):
         value = m[0]
@@ -487,7 +522,7 @@ def _entities(text: str) -> list[tuple[int, int, str]]:
             spans.append((start, start + len(value), value))
         elif not re.fullmatch(r"\d+(?:\.\d+)?", value):
             spans.append((m.start(), m.end(), value))
-    return spans
+    return sorted(spans)
 
 
 QUERY_NAMES = {"query", "q", "text", "question", "prompt", "input", "topic", "search", "search_query", "keywords"}
@@ -593,12 +628,29 @@ def _fill(schema: Any, source: _Source, root: dict[str, Any], name: str = "", de
     if not source.extract:
         return _fit_string(source.answer, schema)
     key = name.lower()
-    order = ("quoted", "id", "entity") if re.search(r"(?:^|_)(?:id|code|number|sku|ref)$|id$", key) else ("quoted", "entity", "id")
+    if key in QUERY_NAMES:
+        value = source.take(("quoted",))
+        if value is None:  # the clause itself, without its leading verb and stop-words
+            tokens = source.text.strip().rstrip("?.!").split()
+            while len(tokens) > 1 and (tokens[0].lower() in STOP_WORDS or tokens[0].lower() in source.verbs):
+                tokens.pop(0)
+            value = " ".join(tokens)
+        return _fit_string(value, schema)
+    if re.search(r"(?:^|_)(?:id|code|number|sku|ref)$|id$", key):
+        order: tuple[str, ...] = ("quoted", "id", "digits", "entity")
+    elif "email" in key or key in ("to", "recipient", "recipients", "cc"):
+        order = ("quoted", "email", "entity")
+    else:
+        order = ("quoted", "entity", "id", "email")
     value = source.take(order)
+    if value is None and re.match(r"(?:from|source|base|origin)", key):
+        value = source.after(("from",), first_number=True)
+    elif value is None and re.match(r"(?:to|target|dest|into)", key):
+        value = source.after(("to", "into", "in"))
+    elif value is None and key in ("subject", "title", "about"):
+        value = source.after(("about", "regarding"))
     if value is not None:
         return _fit_string(value, schema)
-    if key in QUERY_NAMES:
-        return _fit_string(source.text.strip().rstrip("?.!").strip(), schema)
     if key in ANSWER_NAMES and source.answer != "I don't know.":
         return _fit_string(source.answer, schema)
     if "default" in schema:
@@ -630,11 +682,27 @@ def _functions(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [t["function"] for t in tools if isinstance(t, dict) and t.get("type") == "function"]
 
 
-def _score(function: dict[str, Any], words: set[str]) -> int:
-    return 2 * len(words & _name_words(str(function.get("name", "")))) + len(words & _words(str(function.get("description") or "")))
+SYNONYMS = {
+    "weather": {"hot", "cold", "warm", "rain", "raining", "sunny", "snow", "snowing", "temperature", "forecast", "wind"},
+    "currency": {"euro", "dollar", "yen", "pound", "franc", "usd", "eur", "jpy", "gbp", "chf", "cny", "inr", "money",
+                 "exchange"},
+    "email": {"mail", "e-mail"},
+    "time": {"clock", "o'clock"},
+}
+
+
+def _score(function: dict[str, Any], words: frozenset[str]) -> int:
+    """How well a tool matches a clause: name words count 2, description and enum values 1."""
+    words = words | {group for group, members in SYNONYMS.items() if words & members}
+    described = _words(str(function.get("description") or ""))
+    parameters = function.get("parameters") or {}
+    enums = {str(v).lower() for p in (parameters.get("properties") or {}).values() if isinstance(p, dict)
+             for v in p.get("enum") or []}
+    return 2 * len(words & _name_words(str(function.get("name", "")))) + len(words & (described | enums))
 
 
 def _call(function: dict[str, Any], source: _Source) -> tuple[str, str]:
+    source.verbs = _name_words(str(function.get("name", "")))
     parameters = function.get("parameters") or {"type": "object", "properties": {}}
     arguments = _fill(parameters, source, parameters)
     if not isinstance(arguments, dict):

@@ -110,9 +110,24 @@ def test_named_arguments_win(model: CourseModel) -> None:
     ("Weather in Paris, days: three", [("get_weather", {"city": "Paris", "days": 3})]),
     ("Weather in Paris, days: soon", [("get_weather", {"city": "Paris", "days": 0})]),
     ("Convert 100 USD to EUR", [("convert_currency", {"amount": 100, "from_currency": "USD", "to_currency": "EUR"})]),
+    ("How much is 100 USD in JPY?", [("convert_currency", {"amount": 100, "from_currency": "USD", "to_currency": "JPY"})]),
+    ("Convert 250 euros to dollars", [("convert_currency", {"amount": 250, "from_currency": "euros", "to_currency": "dollars"})]),
+    ("Where is my order 12345?", [("lookup_order", {"order_id": "12345"})]),
+    ("Search for the best pizza in Naples", [("search_web", {"query": "best pizza in Naples"})]),
+    ("Email bob@example.com about the meeting", [("send_email", {"to": "bob@example.com", "subject": "meeting"})]),
+    ("How hot is it in Cairo?", [("get_weather", {"city": "Cairo", "days": 0})]),
+    ("Forecast for Cairo in fahrenheit", [("get_forecast", {"place": "Cairo", "unit": "fahrenheit"})]),
 ])
 def test_arguments_from_plain_text(model: CourseModel, question: str, expected: list) -> None:
-    assert calls(ask(model, question, tools=TOOLS + [CONVERT])) == expected
+    def tool(name: str, description: str, **properties) -> dict:
+        return {"type": "function", "function": {"name": name, "description": description, "parameters": {
+            "type": "object", "properties": properties, "required": list(properties)}}}
+
+    more = [tool("search_web", "Search the web for information", query={"type": "string"}),
+            tool("send_email", "Send an email to a recipient", to={"type": "string"}, subject={"type": "string"}),
+            tool("get_forecast", "Forecast for a place (not the current weather)", place={"type": "string"},
+                 unit={"type": "string", "enum": ["celsius", "fahrenheit"]})]
+    assert calls(ask(model, question, tools=TOOLS + [CONVERT] + more)) == expected
 
 
 def test_parallel_tool_calls_when_the_question_asks_for_several_things(model: CourseModel) -> None:
