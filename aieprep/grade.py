@@ -30,6 +30,7 @@ import json
 import os
 import secrets
 import shutil
+import sys
 import tempfile
 import time
 import warnings
@@ -225,15 +226,55 @@ class Execution:
     tampered: bool
 
 
+class _JudgeProcess:
+    """The judge of one submission (:mod:`aieprep.judge`), a process of its own outside the sandbox."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+
+    @classmethod
+    async def start(cls, socket_path: Path, cwd: Path, log: Path) -> _JudgeProcess:
+        env = {**os.environ, "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
+               "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+        with open(log, "ab") as handle:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "aieprep.judge", str(socket_path), stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE, stderr=handle, cwd=str(cwd), env=env, limit=2**24)
+        return cls(proc)
+
+    async def send(self, command: dict[str, Any], answer: bool = True) -> dict[str, Any]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write((json.dumps(command) + "\n").encode())
+        await self.proc.stdin.drain()
+        if not answer:
+            return {}
+        line = await self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the judge stopped (see judge.log)")
+        return dict(json.loads(line))
+
+    async def close(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.kill()
+        await self.proc.wait()
+
+
 async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], week: str, settings: CourseSettings,
                    limits: Limits, isolate: bool, workspace: Path, preload: list[str], watch: list[str],
-                   font_cache: Path | None) -> Execution:
+                   font_cache: Path | None, given: list[str] | None = None) -> Execution:
     key, nonce = secrets.token_bytes(32), secrets.token_hex(8)
     boot = workspace / "boot"
     boot.mkdir(mode=0o700)
+    judged = given is not None
     (boot / "boot.json").write_text(json.dumps(
-        {"key": key.hex(), "nonce": nonce, "tests": {str(k): v for k, v in tests.items()},
+        {"key": key.hex(), "nonce": nonce, "tests": {} if judged else {str(k): v for k, v in tests.items()},
          "preload": preload, "watch": watch}))
+    judge: _JudgeProcess | None = None
+    judge_verdicts: dict[int, tuple[str, str]] = {}
+    if judged:
+        judge = await _JudgeProcess.start(boot / "judge.sock", settings.root / "release" / week, workspace / "judge.log")
+        await judge.send({"given": given})
+        await judge.send({"tests": {str(k): v for k, v in tests.items()}})
     if font_cache is not None:
         shutil.copytree(font_cache, boot / "mpl")
     km = SandboxKernelManager()
@@ -255,7 +296,15 @@ async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], week: str, 
                     problems.append(f"stopped after {limits.notebook_seconds} s for the whole notebook")
                     break
                 try:
-                    await asyncio.wait_for(client.async_execute_cell(cell, index), remaining + 5)
+                    if judge is not None and index in tests:
+                        await judge.send({"run": index}, answer=False)
+                        try:
+                            await asyncio.wait_for(client.async_execute_cell(cell, index), remaining + 5)
+                        finally:
+                            verdict = await judge.send({"end": index})
+                            judge_verdicts[index] = (str(verdict.get("status")), str(verdict.get("message", "")))
+                    else:
+                        await asyncio.wait_for(client.async_execute_cell(cell, index), remaining + 5)
                 except DeadKernelError:
                     problems.append(f"the kernel stopped at cell {index + 1} (it was killed or ran out of memory)")
                     break
@@ -277,7 +326,13 @@ async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], week: str, 
         except Exception:
             pass
         km.release()
+    if judge is not None:
+        await judge.close()
+        if os.environ.get("AIEPREP_JUDGE_LOG"):
+            shutil.copyfile(workspace / "judge.log", os.environ["AIEPREP_JUDGE_LOG"] + f".{os.getpid()}.{id(nb)}")
     verdicts, forged = read_verdicts(boot / "verdicts", key, nonce)
+    if judged:
+        verdicts = {**judge_verdicts, **{k: v for k, v in verdicts.items() if k == -1}}
     tamper = verdicts.pop(-1, None)
     tampered = tamper is not None or exit_code == EXIT_TAMPER or bool(forged)
     if tamper:
@@ -385,6 +440,19 @@ def _font_cache() -> Path | None:
     return cache if any(cache.glob("fontlist-*.json")) else None
 
 
+def _short_tmp() -> str | None:
+    """A folder for sockets whose paths must stay under 108 bytes, whatever TMPDIR is."""
+    return "/tmp" if os.path.isdir("/tmp") and os.access("/tmp", os.W_OK) else None
+
+
+def _profile(root: Path, week: str) -> dict[str, Any]:
+    """The week's grading settings, ``source/<week>/grading.toml`` (section ``[grading]``)."""
+    import tomllib
+
+    path = root / "source" / week / "grading.toml"
+    return dict(tomllib.loads(path.read_text()).get("grading", {})) if path.is_file() else {}
+
+
 def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, students: list[str] | None = None,
                force: bool = False, limits: Limits | None = None,
                progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
@@ -417,6 +485,7 @@ def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, stude
     watch = sorted({n.split(".")[0] for n in _imports([c for c in master.cells if _is_test(c)])}
                    | {"aieprep", "copy", "math", "re", "json", "collections", "functools", "operator", "itertools"})
     fonts = _font_cache()
+    judged = _profile(root, week).get("engine", "judge") == "judge"
 
     outcomes: dict[str, Outcome] = {}
     todo: list[tuple[str, Path, nbformat.NotebookNode, list[str], str]] = []
@@ -438,13 +507,17 @@ def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, stude
         if progress:
             progress(outcome)
 
+    given = [c.source for c in master.cells if c.cell_type == "code" and not _meta(c).get("grade")
+             and not _meta(c).get("solution")] if judged else None
+
     def work(student: str, nb: nbformat.NotebookNode) -> Execution:
         originals = {i: c.source for i, c in enumerate(nb.cells) if _is_test(c)}
-        for index in originals:
-            nb.cells[index].source = trigger(index)
-        with tempfile.TemporaryDirectory(prefix=f"aieprep-grade-{student[:20]}-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="aieprep-", dir=_short_tmp()) as tmp:
+            for index in originals:
+                nb.cells[index].source = (f'__import__("aieprep.agent").agent.serve({str(Path(tmp) / "boot" / "judge.sock")!r}, '
+                                          'globals())') if judged else trigger(index)
             execution = asyncio.run(_execute(nb, originals, week, settings, limits, isolate, Path(tmp),
-                                             preload, watch, fonts))
+                                             preload, watch, fonts, given))
         execution.notebook = _compose(execution.notebook, originals, execution)
         return execution
 

@@ -396,8 +396,9 @@ def main(argv: list[str]) -> None:
     app = IPKernelApp.instance()
     app.initialize(argv[1:])
     Path(app.connection_file).unlink(missing_ok=True)  # its session key would let code forge kernel messages
-    _install(bytes.fromhex(boot["key"]), boot["nonce"], {int(k): v for k, v in boot["tests"].items()}, fd,
-             app.shell.user_ns, boot["watch"])
+    if boot["tests"]:  # else the judge (aieprep.judge) runs the tests, in a process of its own
+        _install(bytes.fromhex(boot["key"]), boot["nonce"], {int(k): v for k, v in boot["tests"].items()}, fd,
+                 app.shell.user_ns, boot["watch"])
     del boot
     app.start()
 

@@ -10,9 +10,14 @@ import copy
 import math
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["check", "check_close", "check_raises", "check_unchanged", "compare"]
+F = TypeVar("F", bound=Callable[..., Any])
+
+__all__ = ["check", "check_close", "check_raises", "check_unchanged", "compare", "in_notebook"]
+
+# Set by the judge (aieprep.judge): how to call a function of the notebook by name.
+_notebook_call: Callable[[str, tuple[Any, ...], dict[str, Any]], Any] | None = None
 
 
 def _call_text(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
@@ -140,3 +145,21 @@ def check_unchanged(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None
     func(*args, **kwargs)
     if (args, kwargs) != before:
         raise AssertionError(f"{call}\n  modified its input; afterwards the arguments were: {_short((args, kwargs))}")
+
+
+def in_notebook(func: F) -> F:
+    """Mark a course helper that must run beside the learner's code (it counts comparisons, measures
+    memory, drives an event loop). In a notebook it is ``func`` itself. Under the judge a call runs the
+    notebook's copy of the helper, by name, and only its result comes back: a measurement taken there is
+    as trustworthy as the notebook (a learner could redefine the helper), a value it returns is checked
+    by the test as any other."""
+    if _notebook_call is None:
+        return func
+    call, name = _notebook_call, func.__name__
+
+    def remote(*args: Any, **kwargs: Any) -> Any:
+        return call(name, args, kwargs)
+
+    remote.__name__ = remote.__qualname__ = name
+    remote.__doc__ = func.__doc__
+    return remote  # type: ignore[return-value]

@@ -1,0 +1,64 @@
+"""The learner's side of the judge's channel, inside the notebook's kernel.
+
+``aieprep grade`` replaces each test cell of a submission with ``serve(SOCKET, globals())``: the cell
+connects to the judge (:mod:`aieprep.judge`), which runs the hidden test in its own process, and answers
+its requests (look up a name of the notebook, call a function, read an attribute …) until the judge
+says the test is over. Nothing here decides a grade: the judge trusts none of what it receives.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from .wire import Channel, Peer
+
+__all__ = ["serve"]
+
+_peers: dict[int, Peer] = {}  # one per notebook namespace: handles stay valid from one test to the next
+
+
+def _peer_for(namespace: dict[str, Any]) -> Peer:
+    peer = _peers.get(id(namespace))
+    if peer is None:
+        def course_class(name: str) -> type | None:
+            value = namespace.get(name)
+            return value if isinstance(value, type) else None
+
+        def lookup(name: str) -> Any:
+            if type(name) is not str or name not in namespace:
+                raise NameError(f"name {name!r} is not defined in the notebook")
+            return namespace[name]
+
+        def in_notebook(name: str, *args: Any, **kwargs: Any) -> Any:
+            return lookup(name)(*args, **kwargs)
+
+        def hello(names: list[str]) -> None:
+            peer.course_names = {n for n in names if type(n) is str}
+
+        def done() -> None:
+            peer.done = True
+
+        peer = Peer(Channel(socket.socket(socket.AF_UNIX)), course_class, set(), private=False,
+                    extra_ops={"hello": hello, "ns": lookup, "notebook": in_notebook, "done": done})
+        _peers[id(namespace)] = peer
+    return peer
+
+
+def serve(path: str, namespace: dict[str, Any]) -> None:
+    """Answer the judge's requests for one test, then return."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+    except OSError:
+        sock.close()
+        return
+    peer = _peer_for(namespace)
+    peer.channel, peer.done = Channel(sock), False
+    try:
+        while not peer.done:
+            peer.serve_one(peer.channel.receive())
+    except Exception:  # the judge went away or sent nonsense: the test fails on its side
+        pass
+    finally:
+        peer.channel.close()

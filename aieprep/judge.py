@@ -1,0 +1,236 @@
+"""The judge: runs a week's hidden tests in a process of its own, against a learner's kernel.
+
+``python -m aieprep.judge SOCKET`` is started by the grader for one submission. It never runs learner
+code and shares no memory with the kernel that does. It reads commands from stdin, one JSON object a
+line, and answers on stdout:
+
+- ``{"given": [source, …]}``: the course's own code cells. The judge keeps their imports, functions,
+  classes and upper-case constants (demos and plots are left to the notebook). Tests see these, not the
+  notebook's copies, so a learner cannot rebind ``check`` or a helper.
+- ``{"tests": {"K": source}}``: the hidden tests, by cell index.
+- ``{"run": K}``: start test K. Its learner names (``two_sum``, ``COMPLEXITY`` …) are fetched from the
+  notebook over SOCKET when the test first reads them: the notebook's cell ``aieprep.agent.serve``
+  connects and answers. Values arrive as plain data (see :mod:`aieprep.wire`); learner objects and
+  functions as :class:`aieprep.wire.Remote` handles whose ``==`` is identity.
+- ``{"end": K}``: the notebook's cell is over; answers ``{"k": K, "status": "pass"|"fail", "message": …}``.
+
+A test passes when its code runs to the end without an exception, here, with the judge's builtins.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import builtins
+import inspect
+import json
+import os
+import socket
+import sys
+import threading
+import traceback
+from typing import Any
+
+from . import testing
+from .wire import Channel, ChannelClosed, Peer, ProtocolError, RemoteError
+
+__all__ = ["definitions", "main"]
+
+_BUILTINS = vars(builtins)
+
+
+def definitions(source: str) -> str:
+    """The statements of a given cell the judge keeps: imports, functions, classes and assignments to
+    UPPER_CASE names (or to names whose value is a literal)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return ""
+    kept: list[ast.stmt] = []
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            kept.append(node)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+            if len(names) != len(targets):
+                continue
+            try:
+                ast.literal_eval(node.value)
+                literal = True
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                literal = False
+            if literal or all(n.isupper() for n in names):
+                kept.append(node)
+    return ast.unparse(ast.Module(body=kept, type_ignores=[]))
+
+
+class Judge:
+    """The judge's state for one submission."""
+
+    def __init__(self, socket_path: str) -> None:
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(socket_path)
+        self.listener.listen(8)
+        self.listener.settimeout(0.05)
+        self.namespace = _Namespace(self)
+        self.namespace.update({"__name__": "__main__", "__builtins__": builtins})
+        self.course_classes: dict[str, type] = {}
+        self.peer = Peer(Channel(socket.socket(socket.AF_UNIX)), self.course_classes.get, set(), private=True)
+        self.tests: dict[int, str] = {}
+        self.cell_over = threading.Event()
+        self.connected = False
+        self.running: threading.Thread | None = None
+        self.outcome: dict[str, Any] = {}
+        testing._notebook_call = self.in_notebook
+
+    # --- the course's code -------------------------------------------------------------------------------
+
+    def given(self, sources: list[str]) -> list[str]:
+        errors = []
+        for source in sources:
+            code = definitions(source)
+            for node in ast.parse(code).body if code else []:
+                try:
+                    exec(compile(ast.Module(body=[node], type_ignores=[]), "<course>", "exec"), self.namespace)
+                except Exception as error:  # a constant built from the learner's names: left to the notebook
+                    errors.append(f"{type(error).__name__}: {error}"[:200])
+        self.course_classes.clear()
+        self.course_classes.update({name: value for name, value in self.namespace.items()
+                                    if isinstance(value, type) and value.__module__ == "__main__"})
+        self.peer.course_names = set(self.course_classes)
+        return errors
+
+    # --- the channel to the notebook -----------------------------------------------------------------------
+
+    def connect(self) -> Peer:
+        """The channel of the running test, accepting the notebook's connection on first use."""
+        if not self.connected:
+            while True:
+                try:
+                    conn, _ = self.listener.accept()
+                    break
+                except TimeoutError:
+                    if self.cell_over.is_set():
+                        raise ChannelClosed("the notebook did not answer the judge (its test cell ended)") from None
+            self.peer.channel = Channel(conn, abort=self.cell_over.is_set)
+            self.connected = True
+            self.peer.request("hello", None, [sorted(self.course_classes)], {})
+        return self.peer
+
+    def lookup(self, name: str) -> Any:
+        return self.connect().request("ns", None, [name], {})
+
+    def in_notebook(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        return self.connect().request("notebook", None, [name, *args], kwargs)
+
+    def finish_channel(self) -> None:
+        """Tell the notebook the test is over (accepting its connection first if it has not been)."""
+        try:
+            peer = self.connect()
+            peer.channel.send({"op": "done", "h": None, "a": peer.encode([{}])[0]})
+        except (ChannelClosed, ProtocolError, OSError):
+            pass
+        finally:
+            self.peer.channel.close()
+            self.connected = False
+
+    # --- tests ---------------------------------------------------------------------------------------------
+
+    def run(self, k: int) -> None:
+        self.cell_over.clear()
+        self.outcome = {}
+        self.running = threading.Thread(target=self._test, args=(k,), name=f"test-{k}", daemon=True)
+        self.running.start()
+
+    def _test(self, k: int) -> None:
+        import time
+        started = time.perf_counter()
+        try:
+            source = self.tests[k]
+            code = compile(source, f"<hidden test {k}>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+            result = eval(code, self.namespace)
+            if inspect.iscoroutine(result):
+                asyncio.run(_awaited(result))
+            self.outcome = {"status": "pass", "message": ""}
+        except KeyboardInterrupt:
+            self.outcome = {"status": "fail", "message": "TimeoutError: the notebook was interrupted: the code "
+                            "under test ran past the time limit of a cell"}
+        except ChannelClosed as error:
+            self.outcome = {"status": "fail", "message": f"GradingError: {error}"}
+        except ProtocolError as error:
+            self.outcome = {"status": "tamper", "message": f"the notebook answered the judge with {error}"}
+        except BaseException as error:  # noqa: BLE001 (the verdict says what went wrong)
+            self.outcome = {"status": "fail", "message": _message(error)}
+        finally:
+            self.finish_channel()
+            print(f"test {k}: {self.outcome.get('status')} in {time.perf_counter() - started:.3f} s", file=sys.stderr)
+
+    def end(self, k: int) -> dict[str, Any]:
+        self.cell_over.set()
+        if self.running is not None:
+            self.running.join()
+        self.running = None
+        return {"k": k, **(self.outcome or {"status": "fail", "message": "the test did not run"})}
+
+
+async def _awaited(coroutine: Any) -> Any:
+    return await coroutine
+
+
+def _message(error: BaseException) -> str:
+    try:
+        text = str(error)
+    except Exception:
+        text = ""
+    name = type(error).__name__ if not isinstance(error, RemoteError) else "Error"
+    if isinstance(error, AssertionError) and not text:
+        frames = traceback.extract_tb(error.__traceback__)
+        line = next((f.lineno for f in reversed(frames) if f.filename.startswith("<hidden test")), None)
+        text = f"an assert failed (line {line} of the test)" if line else "an assert failed"
+    return f"{name}: {text}"[:4000] if text else name
+
+
+class _Namespace(dict):  # type: ignore[type-arg]
+    """The tests' globals: the course's names first, then builtins, then the notebook's names, fetched
+    from the notebook while a test runs."""
+
+    def __init__(self, judge: Judge) -> None:
+        super().__init__()
+        self.judge = judge
+
+    def __missing__(self, name: str) -> Any:
+        if name in _BUILTINS or name.startswith("__") or self.judge.running is None \
+                or threading.current_thread() is threading.main_thread():
+            raise KeyError(name)
+        try:
+            return self.judge.lookup(name)
+        except NameError:
+            raise KeyError(name) from None
+
+
+def main(argv: list[str]) -> None:
+    judge = Judge(argv[0])
+    out = sys.stdout
+    sys.stdout = sys.stderr  # prints of the course's code never corrupt the answers
+    for line in sys.stdin:
+        command = json.loads(line)
+        if "given" in command:
+            reply: dict[str, Any] = {"errors": judge.given(command["given"])}
+        elif "tests" in command:
+            judge.tests.update({int(k): v for k, v in command["tests"].items()})
+            reply = {"ok": True}
+        elif "run" in command:
+            judge.run(int(command["run"]))
+            continue
+        elif "end" in command:
+            reply = judge.end(int(command["end"]))
+        else:
+            break
+        out.write(json.dumps(reply) + "\n")
+        out.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

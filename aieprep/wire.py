@@ -1,0 +1,902 @@
+"""The channel between the judge and a learner's kernel, and the values that cross it.
+
+Only data crosses: each message is a length-prefixed JSON document. Values are encoded as
+
+- JSON scalars for ``None``, ``bool``, ``int``, ``float`` and ``str``;
+- entries of an object table for everything else, so that shared and cyclic structures (a linked list
+  with a cycle) keep their shape: lists, tuples, dicts, sets, bytes, complex numbers, deques, Counters,
+  numpy arrays and scalars, classes and exceptions by their importable name, and instances of the
+  course's own classes (``ListNode``, ``CountingList`` …, named by the judge) by their attributes;
+- **handles** for anything else (a learner's function, generator or object; a judge's callback): the
+  other side gets a :class:`Remote` whose calls, attribute reads and iteration travel back as requests.
+
+A call sends its arguments by value and the callee sends back, with the result, the state of every
+mutable argument it received, which the caller writes into its own objects in place: a learner
+function that mutates its input is seen to do so, and one that returns its input returns the caller's
+object. Requests nest both ways (a learner's ``retry`` calls the judge's ``sleep`` recorder while the
+judge waits for ``retry``).
+
+Nothing here unpickles or evaluates what it receives: a class is looked up by name among modules
+already imported on the receiving side, an exception is rebuilt with ``__new__`` and its ``args``,
+and a course object with ``__new__`` and its attributes; no method of the sender's choosing runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import builtins
+import collections
+import inspect
+import json
+import socket
+import struct
+import sys
+import threading
+import types
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["Channel", "ChannelClosed", "Peer", "ProtocolError", "Remote", "RemoteError"]
+
+MAX_FRAME = 256 * 2**20
+_HEADER = struct.Struct(">I")
+_SCALARS = (type(None), bool, int, float, str)
+
+
+class ProtocolError(Exception):
+    """The other side sent something that is not a valid message."""
+
+
+class ChannelClosed(Exception):
+    """The other side went away (its kernel stopped, or it closed the channel)."""
+
+
+class RemoteError(Exception):
+    """An exception raised on the other side whose class does not exist here; its text is kept."""
+
+
+class Channel:
+    """Length-prefixed JSON frames over a connected socket. ``abort`` is polled while waiting."""
+
+    def __init__(self, sock: socket.socket, abort: Callable[[], bool] | None = None) -> None:
+        self.sock = sock
+        self.abort = abort
+        if abort is not None:
+            sock.settimeout(0.05)
+
+    def send(self, message: dict[str, Any]) -> None:
+        data = json.dumps(message, separators=(",", ":"), allow_nan=True).encode()
+        try:
+            self.sock.sendall(_HEADER.pack(len(data)) + data)
+        except OSError as error:
+            raise ChannelClosed(f"cannot send: {error}") from None
+
+    def _exactly(self, n: int) -> bytes:
+        chunks, left = [], n
+        while left:
+            try:
+                chunk = self.sock.recv(min(left, 1 << 20))
+            except TimeoutError:
+                if self.abort is not None and self.abort():
+                    raise ChannelClosed("stopped waiting: the notebook's cell has ended") from None
+                continue
+            except OSError as error:
+                raise ChannelClosed(f"cannot receive: {error}") from None
+            if not chunk:
+                raise ChannelClosed("the other side closed the channel")
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    def receive(self) -> dict[str, Any]:
+        (size,) = _HEADER.unpack(self._exactly(_HEADER.size))
+        if size > MAX_FRAME:
+            raise ProtocolError(f"a message of {size} bytes (at most {MAX_FRAME})")
+        try:
+            message = json.loads(self._exactly(size))
+        except ValueError as error:
+            raise ProtocolError(f"not JSON: {error}") from None
+        if type(message) is not dict:
+            raise ProtocolError("a message that is not an object")
+        return message
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class Remote:
+    """An object that lives on the other side. Calls, attribute reads, ``len``, iteration, indexing,
+    ``with`` and ``await`` are requests; equality and hashing are by identity, never the owner's."""
+
+    __slots__ = ("_peer", "_handle", "_info", "__weakref__")
+    __doc__ = property(lambda self: self._ask("getattr", "__doc__"))  # type: ignore[assignment]
+
+    def __init__(self, peer: Peer, handle: int, info: dict[str, Any]) -> None:
+        object.__setattr__(self, "_peer", peer)
+        object.__setattr__(self, "_handle", handle)
+        object.__setattr__(self, "_info", info)
+
+    def _ask(self, op: str, *args: Any, **kwargs: Any) -> Any:
+        return self._peer.request(op, self._handle, list(args), kwargs)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._info.get("coro_fn"):
+            return self._peer.deferred_call(self._handle, args, kwargs)
+        return self._ask("call", *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__") and name not in {"__name__", "__doc__", "__qualname__"}:
+            raise AttributeError(name)
+        if name in self._info.get("m", ()):
+            return _Method(self, name)
+        return self._ask("getattr", name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._ask("setattr", name, value)
+
+    def __len__(self) -> int:
+        result = self._ask("len")
+        if type(result) is not int:
+            raise TypeError("len() of a remote object did not return an int")
+        return result
+
+    def __bool__(self) -> bool:
+        return self._ask("bool") is True
+
+    def __iter__(self) -> Any:
+        return self._ask("iter")
+
+    def __next__(self) -> Any:
+        return self._ask("next")
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._ask("getitem", key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._ask("setitem", key, value)
+
+    def __contains__(self, item: Any) -> bool:
+        return self._ask("contains", item) is True
+
+    def __enter__(self) -> Any:
+        return self._ask("enter")
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self._ask("exit", *exc)
+
+    def __await__(self) -> Any:
+        return self._ask("await")
+        yield  # noqa: unreachable; makes this a generator, so `await remote` works
+
+    def __repr__(self) -> str:
+        text = self._ask("repr")
+        return text[:1000] if type(text) is str else f"<{self._info.get('type', 'object')} from the notebook>"
+
+    def __str__(self) -> str:
+        text = self._ask("str")
+        return text[:1000] if type(text) is str else repr(self)
+
+    def __lt__(self, other: Any) -> Any:
+        return self._ask("lt", other)
+
+    def __le__(self, other: Any) -> Any:
+        return self._ask("le", other)
+
+    def __gt__(self, other: Any) -> Any:
+        return self._ask("gt", other)
+
+    def __ge__(self, other: Any) -> Any:
+        return self._ask("ge", other)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return self is not other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __copy__(self) -> Remote:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Remote:
+        return self
+
+
+class _Method:
+    """A method of a remote object, called in one request (``q.push(x)``)."""
+
+    __slots__ = ("_owner", "_name", "__name__")
+
+    def __init__(self, owner: Remote, name: str) -> None:
+        self._owner, self._name, self.__name__ = owner, name, name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._owner._ask("callmethod", self._name, *args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<method {self._name} of a notebook object>"
+
+
+def _qualified(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _lookup_class(name: Any) -> Any:
+    """A class named ``module:qualname`` from a module this process has already imported, or None."""
+    if type(name) is not str or ":" not in name:
+        return None
+    module_name, qualname = name.split(":", 1)
+    value: Any = sys.modules.get(module_name)
+    for part in qualname.split("."):
+        if value is None or part.startswith("<"):
+            return None
+        value = getattr(value, part, None) if isinstance(value, (types.ModuleType, type)) else None
+    return value if isinstance(value, type) else None
+
+
+def _numpy() -> Any:
+    return sys.modules.get("numpy")
+
+
+# Requests a side serves for the objects it owns. The judge serves only these for its callbacks; "getattr"
+# on a judge object is limited to public names (no __globals__, no _private state).
+_ORDER: dict[str, Callable[[Any, Any], Any]] = {"lt": lambda a, b: a < b, "le": lambda a, b: a <= b,
+                                               "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
+_OPS = {"lt", "le", "gt", "ge", "call", "callmethod", "getattr", "setattr", "len", "bool", "iter", "next", "getitem", "setitem", "contains",
+        "enter", "exit", "await", "repr", "str"}
+
+
+class Peer:
+    """One side of the channel: encodes values, makes requests and serves the other side's.
+
+    ``course_classes`` maps class names to the classes whose instances cross by value (the judge passes
+    its own course classes; the learner's side looks the names up in the notebook's namespace).
+    ``private`` objects (the judge's) may be called and iterated but their private attributes not read.
+    """
+
+    def __init__(self, channel: Channel, course_classes: Callable[[str], type | None],
+                 course_names: set[str], private: bool, extra_ops: dict[str, Callable[..., Any]] | None = None) -> None:
+        self.channel = channel
+        self.course_classes = course_classes
+        self.course_names = course_names
+        self.private = private
+        self.extra_ops = extra_ops or {}
+        self.handles: dict[int, Any] = {}
+        self._handle_ids: dict[int, int] = {}
+        self.done = False
+
+    # --- encoding ----------------------------------------------------------------------------------------
+
+    def _handle(self, value: Any) -> dict[str, Any]:
+        key = id(value)
+        handle = self._handle_ids.get(key)
+        if handle is None or self.handles.get(handle) is not value:
+            handle = len(self.handles) + 1
+            self.handles[handle] = value
+            self._handle_ids[key] = handle
+        info: dict[str, Any] = {"type": type(value).__name__[:100]}
+        if inspect.iscoroutinefunction(value):
+            info["coro_fn"] = True
+        elif not callable(value) or isinstance(type(value), type) and not isinstance(value, (types.FunctionType, type)):
+            methods = {name for cls in type(value).__mro__[:-1] for name, member in vars(cls).items()
+                       if isinstance(member, types.FunctionType) and not name.startswith("__")
+                       and not inspect.iscoroutinefunction(member)}
+            if methods:
+                info["m"] = sorted(methods)[:200]
+        return {"k": "handle", "h": handle, "info": info}
+
+    def encode(self, roots: list[Any], back: dict[int, int] | None = None) -> tuple[dict[str, Any], dict[int, Any]]:
+        """``{"v": [node, …], "t": table}`` for the values ``roots``, and the object behind each table index.
+        ``back`` maps ids of objects received from the other side in this exchange to their index there:
+        such an object is sent back as a reference to the sender's own."""
+        table: list[Any] = []
+        seen: dict[int, int] = {}
+        keep: list[Any] = []
+        work: list[tuple[int, Any]] = []
+
+        def node(value: Any) -> Any:
+            kind = type(value)
+            if kind in _SCALARS and (kind is not int or abs(value) < 1 << 63):
+                return value
+            key = id(value)
+            if back is not None and key in back:
+                return {"b": back[key]}
+            if key in seen:
+                return {"r": seen[key]}
+            index = len(table)
+            seen[key] = index
+            keep.append(value)
+            table.append(None)
+            work.append((index, value))
+            return {"r": index}
+
+        def entry(value: Any) -> dict[str, Any]:
+            kind = type(value)
+            if kind is _State:
+                return {"k": "state", "d": [[name, node(v)] for name, v in value.state.items()],
+                        "base": node(value.base)}
+            if kind is int:
+                return {"k": "bigint", "v": str(value)}
+            if kind is list:
+                return {"k": "list", "v": [node(x) for x in value]}
+            if kind is tuple:
+                return {"k": "tuple", "v": [node(x) for x in value]}
+            if kind is dict:
+                return {"k": "dict", "v": [[node(k), node(v)] for k, v in value.items()]}
+            if kind is set or kind is frozenset:
+                return {"k": kind.__name__, "v": [node(x) for x in value]}
+            if kind is bytes or kind is bytearray:
+                return {"k": kind.__name__, "v": base64.b64encode(value).decode()}
+            if kind is complex:
+                return {"k": "complex", "v": [value.real, value.imag]}
+            if kind is range:
+                return {"k": "range", "v": [value.start, value.stop, value.step]}
+            if kind is collections.deque:
+                return {"k": "deque", "v": [node(x) for x in value], "max": value.maxlen}
+            if kind is collections.Counter or kind is collections.OrderedDict:
+                return {"k": kind.__name__, "v": [[node(k), node(v)] for k, v in value.items()]}
+            if kind is collections.defaultdict:
+                factory = value.default_factory
+                named = _qualified(factory) if isinstance(factory, type) and _lookup_class(_qualified(factory)) else None
+                return {"k": "defaultdict", "f": named, "v": [[node(k), node(v)] for k, v in value.items()]}
+            if isinstance(value, BaseException):
+                return self._exception(value, node)
+            if kind.__name__ in self.course_names and self.course_classes(kind.__name__) is kind:
+                return self._course_object(value, node)
+            np = _numpy()
+            if np is not None and isinstance(value, np.ndarray) and kind is np.ndarray:
+                if value.dtype.kind in "biufc" and not value.dtype.hasobject:
+                    data = np.ascontiguousarray(value)
+                    return {"k": "ndarray", "dtype": data.dtype.str, "shape": list(data.shape),
+                            "v": base64.b64encode(data.tobytes()).decode()}
+                return {"k": "ndarray-list", "dtype": value.dtype.str if not value.dtype.hasobject else "O",
+                        "v": node(value.tolist())}
+            if np is not None and isinstance(value, np.generic) and value.dtype.kind in "biufc":
+                return {"k": "npscalar", "dtype": value.dtype.str, "v": node(value.item())}
+            if isinstance(value, type) and self._class(_qualified(value)) is value:
+                return {"k": "class", "v": _qualified(value)}
+            if isinstance(value, Remote) and value._peer is self:
+                return {"k": "yours", "h": value._handle}
+            plain = self._plain_base(value)
+            if plain is not None:
+                return entry(plain)
+            return self._handle(value)
+
+        root_nodes = [node(root) for root in roots]
+        while work:
+            index, value = work.pop()
+            table[index] = entry(value)
+        return {"v": root_nodes, "t": table}, dict(enumerate(keep))
+
+    def _class(self, name: Any) -> Any:
+        """A class by ``module:qualname``: the course's own classes for ``__main__``, else an imported one."""
+        if type(name) is str and name.startswith("__main__:"):
+            qualname = name.split(":", 1)[1]
+            found = self.course_classes(qualname) if qualname in self.course_names else None
+            return found if isinstance(found, type) else None
+        return _lookup_class(name)
+
+    def _course_object(self, value: Any, node: Callable[[Any], Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {"k": "obj", "cls": type(value).__name__}
+        state = getattr(value, "__dict__", None)
+        out["d"] = [[name, node(v)] for name, v in state.items()] if isinstance(state, dict) else []
+        for base, tag in ((list, "list"), (dict, "dict"), (int, "int"), (float, "float"), (str, "str"),
+                          (tuple, "tuple"), (set, "set")):
+            if isinstance(value, base):
+                out["base"] = [tag, node(base(value) if base is not dict else dict(value.items()))]
+                break
+        return out
+
+    def _exception(self, error: BaseException, node: Callable[[Any], Any]) -> dict[str, Any]:
+        attrs = {}
+        for name, value in list(vars(error).items())[:20] if hasattr(error, "__dict__") else []:
+            if isinstance(name, str) and not name.startswith("_"):
+                attrs[name] = value
+        try:
+            text = str(error)[:4000]
+        except Exception:
+            text = type(error).__name__
+        return {"k": "exc", "cls": _qualified(type(error)), "name": type(error).__name__,
+                "args": node(tuple(error.args) if isinstance(error.args, tuple) else ()),
+                "msg": text, "d": [[k, node(v)] for k, v in attrs.items()]}
+
+    @staticmethod
+    def _plain_base(value: Any) -> Any:
+        """The plain value inside an instance of a subclass of a plain type (a namedtuple, an IntEnum, a
+        learner's ``class Ids(list)``), taken with the base type's own methods; None for other objects."""
+        for base in (bool, int, float, str, bytes, tuple, list, dict, set, frozenset):
+            if isinstance(value, base):
+                if base is dict:
+                    return dict(dict.items(value))
+                if base in (list, tuple, set, frozenset):
+                    return base(base.__iter__(value))
+                if base is int:
+                    return int.__int__(value)
+                if base is float:
+                    return float.__float__(value)
+                if base is str:
+                    return str.__str__(value)
+                if base is bytes:
+                    return bytes.__bytes__(value) if hasattr(bytes, "__bytes__") else bytes(value)
+                return base(value)
+        return None
+
+    # --- decoding ----------------------------------------------------------------------------------------
+
+    def decode(self, message: Any, sent: dict[int, Any] | None = None,
+               received: dict[int, int] | None = None, mutable: list[tuple[int, Any]] | None = None) -> list[Any]:
+        """The values of an encoded message. ``sent`` maps the ids this side used in the exchange to its own
+        objects (so "back" references resolve to them); ``received`` collects, for the reply, the ids of
+        what was rebuilt here; ``mutable`` collects ``(their id, object)`` for mutable objects rebuilt."""
+        if type(message) is not dict or "v" not in message or type(message.get("t")) is not list:
+            raise ProtocolError("a value without its table")
+        table: list[Any] = message["t"]
+        built: dict[int, Any] = {}
+        building: set[int] = set()
+        np = _numpy()
+        fill: list[tuple[Any, dict[str, Any]]] = []
+
+        def value_of(node: Any) -> Any:
+            if type(node) in _SCALARS:
+                return node
+            if type(node) is dict and "b" in node:
+                if sent is None or type(node["b"]) is not int or node["b"] not in sent:
+                    raise ProtocolError("a reference back to an object this side never sent")
+                return sent[node["b"]]
+            if type(node) is not dict or type(node.get("r")) is not int or not 0 <= node["r"] < len(table):
+                raise ProtocolError(f"a bad value node: {str(node)[:80]}")
+            return build(node["r"])
+
+        def build(index: int) -> Any:
+            if index in built:
+                return built[index]
+            if index in building:
+                raise ProtocolError("an immutable value that contains itself")
+            item = table[index]
+            if type(item) is not dict or type(item.get("k")) is not str:
+                raise ProtocolError("a bad table entry")
+            kind = item["k"]
+            base = item.get("base")
+            immutable_obj = kind == "obj" and isinstance(base, list) and bool(base) and base[0] in _IMMUTABLE_BASES
+            if kind in ("list", "dict", "set", "deque", "Counter", "OrderedDict", "defaultdict", "bytearray", "obj") \
+                    and not immutable_obj:
+                shell = self._shell(item)
+                built[index] = shell
+                if received is not None:
+                    received[id(shell)] = index
+                if mutable is not None:
+                    mutable.append((index, shell))
+                fill.append((shell, item))
+                return shell
+            building.add(index)
+            try:
+                result = self._immutable(item, value_of, np, sent)
+            finally:
+                building.discard(index)
+            built[index] = result
+            if received is not None and kind not in ("class", "yours", "state"):
+                received[id(result)] = index
+            if mutable is not None and kind == "ndarray":
+                mutable.append((index, result))
+            return result
+
+        if type(message["v"]) is not list:
+            raise ProtocolError("a message without its values")
+        roots = [value_of(node) for node in message["v"]]
+        while fill:
+            shell, item = fill.pop()
+            self._fill(shell, item, value_of)
+        return roots
+
+    def _shell(self, item: dict[str, Any]) -> Any:
+        kind = item["k"]
+        if kind == "obj":
+            cls = self.course_classes(item.get("cls")) if type(item.get("cls")) is str else None
+            if cls is None:
+                raise ProtocolError(f"an object of an unknown course class {str(item.get('cls'))[:80]!r}")
+            return cls.__new__(cls)
+        if kind == "deque":
+            maxlen = item.get("max")
+            return collections.deque(maxlen=maxlen if type(maxlen) is int and maxlen >= 0 else None)
+        if kind == "defaultdict":
+            factory = _lookup_class(item.get("f"))
+            return collections.defaultdict(factory if factory in (list, int, set, dict, float, str, tuple) else None)
+        return {"list": list, "dict": dict, "set": set, "Counter": collections.Counter,
+                "OrderedDict": collections.OrderedDict, "bytearray": bytearray}[kind]()
+
+    def _fill(self, shell: Any, item: dict[str, Any], value_of: Callable[[Any], Any]) -> None:
+        kind, v = item["k"], item.get("v")
+        if kind in ("list", "deque", "set"):
+            if type(v) is not list:
+                raise ProtocolError("a bad container")
+            (shell.extend if kind != "set" else shell.update)(value_of(x) for x in v)
+        elif kind in ("dict", "Counter", "OrderedDict", "defaultdict"):
+            if type(v) is not list:
+                raise ProtocolError("a bad mapping")
+            for pair in v:
+                if type(pair) is not list or len(pair) != 2:
+                    raise ProtocolError("a bad mapping entry")
+                dict.__setitem__(shell, value_of(pair[0]), value_of(pair[1]))
+        elif kind == "bytearray":
+            shell.extend(base64.b64decode(str(v)))
+        elif kind == "obj":
+            state = item.get("d")
+            if type(state) is not list:
+                raise ProtocolError("a bad object state")
+            target = shell
+            base = item.get("base")
+            if isinstance(base, list) and len(base) == 2:
+                value = value_of(base[1])
+                if isinstance(shell, list) and type(value) is list:
+                    list.extend(shell, value)
+                elif isinstance(shell, dict) and type(value) is dict:
+                    dict.update(shell, value)
+                elif isinstance(shell, set) and type(value) is set:
+                    set.update(shell, value)
+            namespace = getattr(target, "__dict__", None)
+            if isinstance(namespace, dict):
+                for pair in state:
+                    if type(pair) is list and len(pair) == 2 and type(pair[0]) is str:
+                        namespace[pair[0]] = value_of(pair[1])
+
+    def _immutable(self, item: dict[str, Any], value_of: Callable[[Any], Any], np: Any,
+                   sent: dict[int, Any] | None) -> Any:
+        kind, v = item["k"], item.get("v")
+        if kind == "tuple":
+            return tuple(value_of(x) for x in v) if type(v) is list else _bad(kind)
+        if kind == "frozenset":
+            return frozenset(value_of(x) for x in v) if type(v) is list else _bad(kind)
+        if kind == "bigint":
+            return int(str(v)[:100_000])
+        if kind == "bytes":
+            return base64.b64decode(str(v))
+        if kind == "complex":
+            return complex(float(v[0]), float(v[1])) if type(v) is list and len(v) == 2 else _bad(kind)
+        if kind == "range":
+            return range(*[int(x) for x in v]) if type(v) is list and len(v) == 3 else _bad(kind)
+        if kind == "ndarray":
+            if np is None:
+                raise ProtocolError("a numpy array where numpy is not imported")
+            dtype = np.dtype(str(item.get("dtype")))
+            if dtype.kind not in "biufc":
+                raise ProtocolError("a numpy array of a non-numeric dtype")
+            shape = tuple(int(x) for x in item.get("shape", []))
+            return np.frombuffer(base64.b64decode(str(v)), dtype=dtype).reshape(shape).copy()
+        if kind == "ndarray-list":
+            if np is None:
+                raise ProtocolError("a numpy array where numpy is not imported")
+            dtype = str(item.get("dtype"))
+            return np.array(value_of(v), dtype=object if dtype == "O" else np.dtype(dtype))
+        if kind == "npscalar":
+            if np is None:
+                raise ProtocolError("a numpy scalar where numpy is not imported")
+            dtype = np.dtype(str(item.get("dtype")))
+            if dtype.kind not in "biufc":
+                raise ProtocolError("a numpy scalar of a non-numeric dtype")
+            return dtype.type(value_of(v))
+        if kind == "class":
+            cls = self._class(v)
+            if cls is None:
+                return RemoteClass(str(v))
+            return cls
+        if kind == "exc":
+            return self._rebuild_exception(item, value_of)
+        if kind == "handle":
+            handle, info = item.get("h"), item.get("info")
+            if type(handle) is not int or type(info) is not dict:
+                raise ProtocolError("a bad handle")
+            return Remote(self, handle, info)
+        if kind == "yours":
+            handle = item.get("h")
+            if type(handle) is not int or handle not in self.handles:
+                raise ProtocolError("a reference to an object this side never sent")
+            return self.handles[handle]
+        if kind == "state":
+            state = item.get("d")
+            if type(state) is not list:
+                raise ProtocolError("a bad object state")
+            pairs = {p[0]: value_of(p[1]) for p in state if type(p) is list and len(p) == 2 and type(p[0]) is str}
+            return _State(pairs, value_of(item.get("base")))
+        if kind == "obj":  # a course object with an immutable base (an int subclass …)
+            cls = self.course_classes(item.get("cls")) if type(item.get("cls")) is str else None
+            base = item.get("base")
+            if cls is None or not (isinstance(base, list) and len(base) == 2):
+                raise ProtocolError("a bad course object")
+            obj = cls.__new__(cls, value_of(base[1]))
+            namespace = getattr(obj, "__dict__", None)
+            if isinstance(namespace, dict):
+                for pair in item.get("d") or []:
+                    if type(pair) is list and len(pair) == 2 and type(pair[0]) is str:
+                        namespace[pair[0]] = value_of(pair[1])
+            return obj
+        raise ProtocolError(f"an unknown kind of value {kind[:40]!r}")
+
+    def _rebuild_exception(self, item: dict[str, Any], value_of: Callable[[Any], Any]) -> BaseException:
+        cls = self._class(item.get("cls"))
+        args = value_of(item.get("args"))
+        args = args if type(args) is tuple else ()
+        message = str(item.get("msg", ""))[:4000]
+        if cls is None or not issubclass(cls, BaseException):
+            error: BaseException = RemoteError(f"{str(item.get('name', 'Error'))[:100]}: {message}")
+        else:
+            try:
+                error = cls.__new__(cls)
+                error.args = args
+            except Exception:
+                return RemoteError(f"{cls.__name__}: {message}")
+            for pair in item.get("d") or []:
+                if type(pair) is list and len(pair) == 2 and type(pair[0]) is str and not pair[0].startswith("_"):
+                    try:
+                        object.__setattr__(error, pair[0], value_of(pair[1]))
+                    except Exception:
+                        pass
+        return error
+
+    # --- requests ----------------------------------------------------------------------------------------
+
+    def request(self, op: str, handle: int | str | None, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        """Ask the other side to do ``op`` on its object ``handle``; serve its requests while waiting."""
+        payload, sent = self.encode([*args, kwargs])
+        self.channel.send({"op": op, "h": handle, "a": payload})
+        while True:
+            message = self.channel.receive()
+            if "op" in message:
+                self.serve_one(message)
+                continue
+            result = self.decode(message.get("a"), sent=sent)
+            if len(result) != 3:
+                raise ProtocolError("a bad reply")
+            status, value, states = result
+            self._write_back(sent, states)
+            if status == "ok":
+                return value
+            if status == "raise" and isinstance(value, BaseException):
+                raise value
+            raise ProtocolError("a bad reply status")
+
+    def deferred_call(self, handle: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Calling the other side's coroutine function: a coroutine that makes the call when awaited."""
+
+        async def call() -> Any:
+            return self.request("call", handle, list(args), kwargs)
+
+        return call()
+
+    def _write_back(self, sent: dict[int, Any], states: Any) -> None:
+        """Put the other side's final state of each mutable object we sent into our object, in place."""
+        if type(states) is not list:
+            raise ProtocolError("bad states")
+        for pair in states:
+            if type(pair) is not list or len(pair) != 2 or pair[0] not in sent:
+                raise ProtocolError("a bad state")
+            _assign(sent[pair[0]], pair[1])
+
+    def serve_one(self, message: dict[str, Any]) -> None:
+        """Do what one request asks and send the reply (the result, or the exception raised)."""
+        op, handle = message.get("op"), message.get("h")
+        snapshots: list[tuple[int, Any, Any]] = []
+        received: dict[int, int] = {}
+        mutable: list[tuple[int, Any]] = []
+        try:
+            *args, kwargs = self.decode(message.get("a"), received=received, mutable=mutable)
+            snapshots = [(index, obj, _snapshot(obj)) for index, obj in mutable]
+            if type(kwargs) is not dict or not all(type(k) is str for k in kwargs):
+                raise ProtocolError("bad arguments")
+            if op in self.extra_ops:
+                value = self.extra_ops[op](*args, **kwargs)
+            elif op in _OPS and type(handle) is int and handle in self.handles:
+                value = self._do(op, self.handles[handle], args, kwargs)
+            else:
+                raise ProtocolError(f"an unknown request {str(op)[:40]!r}")
+            status = "ok"
+        except ProtocolError:
+            raise
+        except BaseException as error:  # noqa: BLE001 (the other side sees what went wrong)
+            if isinstance(error, ChannelClosed):
+                raise
+            value, status = error.with_traceback(None), "raise"
+        states = [[index, self._contents(obj)] for index, obj, before in snapshots if _changed(obj, before)]
+        self.channel.send({"a": self.encode([status, value, states], back=received)[0]})
+
+    def _contents(self, obj: Any) -> Any:
+        """A fresh container holding what a received mutable object holds now (sent back by value)."""
+        if type(obj).__name__ in self.course_names and self.course_classes(type(obj).__name__) is type(obj):
+            base = None
+            for kind in (list, dict, set):
+                if isinstance(obj, kind):
+                    base = kind(obj) if kind is not dict else dict(dict.items(obj))
+            state = vars(obj) if isinstance(getattr(obj, "__dict__", None), dict) else {}
+            return _State(dict(state), base)
+        np = _numpy()
+        if np is not None and isinstance(obj, np.ndarray):
+            return obj.copy()
+        if isinstance(obj, collections.deque):
+            return list(obj)
+        if isinstance(obj, dict):
+            return dict(dict.items(obj))
+        if isinstance(obj, bytearray):
+            return bytes(obj)
+        if isinstance(obj, (list, set)):
+            return type(obj).__mro__[-2](obj)
+        return None
+
+    def _do(self, op: str, target: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        if op == "call":
+            result = target(*args, **kwargs)
+            if inspect.iscoroutine(result):
+                result = _run_coroutine(result)
+            return result
+        if op == "callmethod":
+            name = args[0] if args else None
+            if type(name) is not str or (self.private and name.startswith("_")):
+                raise AttributeError(f"{str(name)[:80]!r} cannot be called on a test's object")
+            result = getattr(target, name)(*args[1:], **kwargs)
+            return _run_coroutine(result) if inspect.iscoroutine(result) else result
+        if op == "getattr":
+            name = args[0] if args else None
+            if type(name) is not str or (self.private and name.startswith("_")):
+                raise AttributeError(f"{str(name)[:80]!r} cannot be read from a test's object")
+            return getattr(target, name)
+        if op == "setattr":
+            if self.private:
+                raise AttributeError("a test's objects are read-only")
+            setattr(target, args[0], args[1])
+            return None
+        if op == "len":
+            return len(target)
+        if op == "bool":
+            return bool(target)
+        if op == "iter":
+            return iter(target)
+        if op == "next":
+            return next(target)
+        if op == "getitem":
+            return target[args[0]]
+        if op == "setitem":
+            if self.private:
+                raise TypeError("a test's objects are read-only")
+            target[args[0]] = args[1]
+            return None
+        if op == "contains":
+            return args[0] in target
+        if op == "enter":
+            return target.__enter__()
+        if op == "exit":
+            return target.__exit__(*args)
+        if op == "await":
+            if not inspect.iscoroutine(target) and not hasattr(target, "__await__"):
+                raise TypeError(f"object {type(target).__name__} can't be used in 'await' expression")
+            return _run_coroutine(target)
+        if op in _ORDER:
+            return _ORDER[op](target, args[0])
+        if op == "repr":
+            return repr(target)[:1000]
+        if op == "str":
+            return str(target)[:1000]
+        raise ProtocolError(f"an unknown request {op!r}")
+
+
+class RemoteClass:
+    """A class of the other side that does not exist here (compares by name only)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<class {self.name.replace(':', '.')} (from the other side)>"
+
+
+_IMMUTABLE_BASES = ("int", "float", "str", "tuple")
+
+
+class _State:
+    """The attributes (and plain contents) of a course object, sent back after a call."""
+
+    __slots__ = ("state", "base")
+
+    def __init__(self, state: dict[str, Any], base: Any) -> None:
+        self.state, self.base = state, base
+
+
+def _bad(kind: str) -> Any:
+    raise ProtocolError(f"a bad {kind}")
+
+
+def _snapshot(obj: Any) -> Any:
+    """What ``obj`` holds now, by reference (shallow), to tell later whether it changed."""
+    np = _numpy()
+    if np is not None and isinstance(obj, np.ndarray):
+        return obj.copy()
+    state = getattr(obj, "__dict__", None)
+    parts: list[Any] = [[x for pair in state.items() for x in pair] if isinstance(state, dict) else None]
+    if isinstance(obj, dict):
+        parts.append([x for pair in dict.items(obj) for x in pair])
+    elif isinstance(obj, (list, collections.deque, set, bytearray)):
+        parts.append(list(obj) if not isinstance(obj, bytearray) else bytes(obj))
+    return parts
+
+
+def _changed(obj: Any, before: Any) -> bool:
+    np = _numpy()
+    if np is not None and isinstance(obj, np.ndarray):
+        return before.shape != obj.shape or not np.array_equal(before, obj, equal_nan=obj.dtype.kind in "fc")
+    after = _snapshot(obj)
+    if len(after) != len(before):
+        return True
+    for old, new in zip(before, after):
+        if type(old) is bytes or old is None or new is None:
+            if old != new:
+                return True
+            continue
+        if len(old) != len(new) or any(a is not b for a, b in zip(old, new)):
+            return True
+    return False
+
+
+def _assign(mine: Any, contents: Any) -> None:
+    """Make ``mine`` hold ``contents`` (see ``Peer._contents``), in place; contents of another kind are
+    ignored."""
+    if type(contents) is _State:
+        state, base = contents.state, contents.base
+        if type(state) is dict and isinstance(getattr(mine, "__dict__", None), dict) and not isinstance(mine, type):
+            vars(mine).clear()
+            vars(mine).update({k: v for k, v in state.items() if type(k) is str})
+        if base is not None:
+            _assign_plain(mine, base)
+        return
+    _assign_plain(mine, contents)
+
+
+def _assign_plain(mine: Any, contents: Any) -> None:
+    np = _numpy()
+    if np is not None and isinstance(mine, np.ndarray):
+        if isinstance(contents, np.ndarray) and contents.shape == mine.shape and mine.flags.writeable:
+            mine[...] = contents
+    elif isinstance(mine, collections.deque) and type(contents) is list:
+        mine.clear()
+        mine.extend(contents)
+    elif isinstance(mine, list) and type(contents) is list:
+        list.__setitem__(mine, slice(None), contents)
+    elif isinstance(mine, dict) and type(contents) is dict:
+        dict.clear(mine)
+        dict.update(mine, contents)
+    elif isinstance(mine, set) and type(contents) is set:
+        set.clear(mine)
+        set.update(mine, contents)
+    elif isinstance(mine, bytearray) and type(contents) is bytes:
+        mine[:] = contents
+
+
+def _run_coroutine(coroutine: Any) -> Any:
+    """Run a coroutine to its end on an event loop of its own (in a thread: the caller's loop may be busy)."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        async def wrap() -> Any:
+            return await coroutine
+
+        try:
+            outcome["value"] = asyncio.run(wrap())
+        except BaseException as error:  # noqa: BLE001
+            outcome["error"] = error
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        run()
+    else:
+        thread = threading.Thread(target=run, name="aieprep-await", daemon=True)
+        thread.start()
+        thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+_ = builtins  # the module is imported for its names by the agent
