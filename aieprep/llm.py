@@ -79,7 +79,9 @@ lines (below); it is split into *clauses* at ``?``, ``!``, ``;``, ``". "`` and `
    the last user message, joined by a space.
 3. **Grounded text.** Numbered context passages are lines starting ``[1]``, ``[2]`` … or ``1.``,
    ``2)`` … in any message; a passage runs on over the following lines until a blank line, the
-   next numbered line, or a line that starts ``Question:``/``Q:`` or ends with ``?``. The answer is
+   next numbered line, or a line that starts ``Question:``/``Q:`` or ends with ``?`` (if that leaves
+   the last user message no question, its last line not starting a passage is the question, and
+   is never quoted). The answer is
    the passage sentence sharing the most words with the question (the first on a tie), with its
    citation, e.g. ``"Paris is the capital of France. [2]"``. A sentence that gives orders
    (starting "ignore", "disregard", "forget", "say", "answer", "respond", "reply", "print",
@@ -282,16 +284,21 @@ def question_text(messages: list[dict[str, Any]]) -> str:
             inside = False
         if not inside:
             kept.append(line)
-    return "\n".join(kept).strip()
+    text = "\n".join(kept).strip()
+    if not text:  # every line read as a passage: the last line that does not start a passage is the question
+        lines = [ln for ln in question.splitlines() if ln.strip() and not PASSAGE_START.match(ln)]
+        text = lines[-1].strip() if lines else ""
+    return text
 
 
 def grounded_answer(messages: list[dict[str, Any]]) -> str:
     """Step 3 of the module docstring: the best-matching passage sentence with its citation."""
-    asked = _words(question_text(messages))
+    question = question_text(messages)
+    asked = _words(question)
     best, best_overlap = "", 0
     for number, passage in passages(messages):
         for sentence in re.split(r"(?<=[.!?])\s+", passage.strip()):
-            if not sentence or ORDER.search(sentence):
+            if not sentence or ORDER.search(sentence) or sentence.strip() == question:
                 continue
             overlap = len(asked & _words(sentence))
             if overlap > best_overlap:
@@ -1306,9 +1313,12 @@ def _json_bytes(payload: Any) -> bytes:
 class CourseModel:
     """The course model, served by uvicorn on 127.0.0.1 (a free port, or ``port``) from a background thread.
 
-    ``model.client()`` gives an ``openai.OpenAI`` client for it; ``model.requests`` holds every
-    request body received, one per HTTP attempt; ``model.fail_next(...)`` schedules faults.
-    Use it as a context manager, or call :meth:`close`.
+    ``model.url`` is its base URL; ``model.client()`` / ``model.async_client()`` give an
+    ``openai.OpenAI`` / ``openai.AsyncOpenAI`` client for it; ``model.requests`` holds every request
+    body received, one per HTTP attempt; ``model.fail_next(...)`` schedules faults; ``models`` adds
+    accepted model names. It is ready when the constructor returns (a few milliseconds once the
+    modules are imported). Use it as a context manager, or call :meth:`close`; :meth:`serve_forever`
+    blocks until Ctrl-C (``aieprep model``).
     """
 
     body_timeout = 10.0  # seconds for a request body to arrive in full, else 408
