@@ -30,6 +30,7 @@ import json
 import os
 import secrets
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -93,7 +94,10 @@ def load_course_config(root: Path) -> CourseSettings:
 
 
 def _meta(cell: Any) -> dict[str, Any]:
-    return cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
+    """A cell's nbgrader metadata, or {} when the cell or its metadata has an odd shape."""
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    return meta if isinstance(meta, dict) else {}
 
 
 def _is_test(cell: Any) -> bool:
@@ -104,8 +108,10 @@ def _is_test(cell: Any) -> bool:
 def read_submission(folder: Path, week: str) -> tuple[nbformat.NotebookNode | None, str | None]:
     """The submitted notebook, or ``(None, reason)`` when it cannot be graded."""
     path = folder / f"{week}.ipynb"
+    if path.is_symlink():
+        return None, f"{week}.ipynb is a symbolic link, not a notebook: submit the notebook itself"
     if not path.is_file():
-        others = sorted(p.name for p in folder.glob("*.ipynb"))
+        others = sorted(os.fsdecode(p.name).encode("utf-8", "backslashreplace").decode() for p in folder.glob("*.ipynb"))
         if others:
             return None, f"no {week}.ipynb in the submission (found {', '.join(others)}): rename it and grade again"
         return None, "no notebook in the submission"
@@ -129,6 +135,7 @@ def rebuild(release: nbformat.NotebookNode, master: nbformat.NotebookNode,
     master_tests = {_meta(c)["grade_id"]: c.source for c in master.cells if _is_test(c)}
     release_ids = [_meta(c).get("grade_id") for c in release.cells]
     known = {i for i in release_ids if i}
+    course_code = {c.source.strip() for c in release.cells if c.cell_type == "code" and not _meta(c)}  # run once
     answers: dict[str, str] = {}
     extras: dict[str | None, list[Any]] = {}  # student cells without course metadata, after which course cell
     previous: str | None = None
@@ -150,8 +157,8 @@ def rebuild(release: nbformat.NotebookNode, master: nbformat.NotebookNode,
                 changed_tests.add(grade_id)
             answers[grade_id] = source
             previous = grade_id
-        elif cell.get("cell_type") == "code" and source.strip():
-            extras.setdefault(previous, []).append(nbformat.v4.new_code_cell(source))
+        elif cell.get("cell_type") == "code" and source.strip() and source.strip() not in course_code:
+            extras.setdefault(previous, []).append(nbformat.v4.new_code_cell(source))  # the learner's own cell
     cells = list(extras.get(None, []))
     missing = []
     for cell, grade_id in zip(release.cells, release_ids):
@@ -202,19 +209,23 @@ def _imports(cells: list[Any]) -> list[str]:
 
 
 class _CappedClient(NotebookClient):
-    """nbclient with a budget for outputs: beyond it, outputs are dropped (the kernel keeps running)."""
+    """nbclient with a budget for everything a kernel sends to be kept: outputs, display updates and widget
+    (comm) messages all count; beyond the budget they are dropped (the kernel keeps running)."""
 
     output_budget: int = Limits.output_bytes
+    COUNTED = ("stream", "display_data", "execute_result", "error", "update_display_data", "comm_open", "comm_msg")
 
-    def output(self, outs: list[Any], msg: dict[str, Any], display_id: str | None, cell_index: int) -> Any:
-        size = len(json.dumps(msg.get("content", {}), default=str))
-        self.output_budget -= size
-        if self.output_budget < 0:
-            if not getattr(self, "_truncated", False):
-                self._truncated = True
-                outs.append(nbformat.v4.new_output("stream", name="stdout", text=TRUNCATED))
-            return None
-        return super().output(outs, msg, display_id, cell_index)
+    def process_message(self, msg: dict[str, Any], cell: Any, cell_index: int) -> Any:
+        if msg.get("msg_type") in self.COUNTED:
+            size = len(json.dumps(msg.get("content", {}), default=str))
+            self.output_budget -= size
+            if self.output_budget < 0:
+                if not getattr(self, "_truncated", False):
+                    self._truncated = True
+                    cell.setdefault("outputs", []).append(
+                        nbformat.v4.new_output("stream", name="stdout", text=TRUNCATED))
+                return None
+        return super().process_message(msg, cell, cell_index)
 
 
 @dataclass
@@ -265,6 +276,7 @@ async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], week: str, 
     key, nonce = secrets.token_bytes(32), secrets.token_hex(8)
     boot = workspace / "boot"
     boot.mkdir(mode=0o700)
+    mounted = isolate and _small_tmpfs(boot, limits.boot_bytes)
     judged = given is not None
     (boot / "boot.json").write_text(json.dumps(
         {"key": key.hex(), "nonce": nonce, "tests": {} if judged else {str(k): v for k, v in tests.items()},
@@ -328,11 +340,13 @@ async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], week: str, 
         km.release()
     if judge is not None:
         await judge.close()
-        if os.environ.get("AIEPREP_JUDGE_LOG"):
-            shutil.copyfile(workspace / "judge.log", os.environ["AIEPREP_JUDGE_LOG"] + f".{os.getpid()}.{id(nb)}")
     verdicts, forged = read_verdicts(boot / "verdicts", key, nonce)
-    if judged:
-        verdicts = {**judge_verdicts, **{k: v for k, v in verdicts.items() if k == -1}}
+    if mounted:
+        subprocess.run(["umount", "-l", str(boot)], check=False, capture_output=True)
+    if judge is not None and os.environ.get("AIEPREP_JUDGE_LOG"):  # per-test times, for benchmarks
+        shutil.copyfile(workspace / "judge.log", os.environ["AIEPREP_JUDGE_LOG"] + f".{os.getpid()}.{id(nb)}")
+    if judged:  # the kernel's folder holds nothing the grader trusts
+        verdicts, forged = dict(judge_verdicts), []
     tamper = verdicts.pop(-1, None)
     tampered = tamper is not None or exit_code == EXIT_TAMPER or bool(forged)
     if tamper:
@@ -398,7 +412,8 @@ def _write_autograded(nb: nbformat.NotebookNode, student: str, week: str, folder
     for base in (folder, root / "source" / week):
         for item in base.rglob("*"):
             relative = item.relative_to(base)
-            if item.is_file() and item.suffix != ".ipynb" and not any(p.startswith(".") for p in relative.parts):
+            if item.is_file() and not item.is_symlink() and item.suffix != ".ipynb" \
+                    and not any(p.startswith(".") for p in relative.parts):
                 (dest / relative).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(item, dest / relative)
     tmp = dest / f".{week}.ipynb.tmp"
@@ -420,10 +435,11 @@ def _score(settings: CourseSettings, week: str, student: str) -> tuple[float, fl
 
 
 def _digest(folder: Path) -> str:
+    """A hash of the submission's regular files (names as bytes; links and special files are not read)."""
     h = hashlib.sha256(__version__.encode())
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    for path in sorted(folder.rglob("*"), key=lambda p: os.fsencode(p)):
+        if path.is_file() and not path.is_symlink():
+            h.update(os.fsencode(path.relative_to(folder)) + b"\0" + path.read_bytes())
     return h.hexdigest()
 
 
@@ -438,6 +454,16 @@ def _font_cache() -> Path | None:
         subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], check=False,
                        env={**os.environ, "MPLCONFIGDIR": str(cache)}, capture_output=True)
     return cache if any(cache.glob("fontlist-*.json")) else None
+
+
+def _small_tmpfs(folder: Path, size: int) -> bool:
+    """Mount a tmpfs of ``size`` bytes on ``folder`` (root only), so that what a kernel writes into its boot
+    folder cannot fill the grader's disk. False when it cannot be done here."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        return False
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=700", "tmpfs", str(folder)],
+                          check=False, capture_output=True)
+    return done.returncode == 0
 
 
 def _short_tmp() -> str | None:
@@ -491,17 +517,22 @@ def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, stude
     todo: list[tuple[str, Path, nbformat.NotebookNode, list[str], str]] = []
     for folder in folders:
         student = folder.parent.name
-        digest = _digest(folder)
-        marker = root / "autograded" / student / week / MARKER
-        if not force and marker.exists() and json.loads(marker.read_text()).get("sha256") == digest:
-            score, max_score = _score(settings, week, student)
-            outcomes[student] = Outcome(student, "unchanged", score, max_score)
+        try:  # whatever one submission holds, everyone else is graded
+            digest = _digest(folder)
+            marker = root / "autograded" / student / week / MARKER
+            if not force and marker.exists() and json.loads(marker.read_text()).get("sha256") == digest:
+                score, max_score = _score(settings, week, student)
+                outcomes[student] = Outcome(student, "unchanged", score, max_score)
+                continue
+            nb, error = read_submission(folder, week)
+            if nb is None:
+                outcomes[student] = Outcome(student, "error", problems=[error or "unreadable"])
+                continue
+            rebuilt, problems = rebuild(release, master, nb)
+        except Exception as error:
+            outcomes[student] = Outcome(student, "error", problems=[
+                f"cannot read the submission: {type(error).__name__}: {str(error)[:200]}"])
             continue
-        nb, error = read_submission(folder, week)
-        if nb is None:
-            outcomes[student] = Outcome(student, "error", problems=[error or "unreadable"])
-            continue
-        rebuilt, problems = rebuild(release, master, nb)
         todo.append((student, folder, rebuilt, problems, digest))
     for outcome in outcomes.values():
         if progress:

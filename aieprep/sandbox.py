@@ -1,11 +1,13 @@
 """An isolated, limited kernel for one submission: bubblewrap namespaces, a cgroup, rlimits, and the guard.
 
-Inside the sandbox the kernel sees the system read-only, no network but loopback, a private ``/tmp`` and
-home on size-limited tmpfs, the week's data files read-only in its working folder, and nothing of the course
-folder (sources, gradebook, submissions, other students), the grader's home or the exchange, apart from the
-Python environment and the ``aieprep`` package it needs. Limits: memory and process count through a cgroup
-(when the machine lets us create one, else an address-space rlimit), CPU seconds, file size and open files
-through rlimits, set by the guard before any submitted code runs.
+Inside the sandbox the kernel sees only what is on a list: the system's programs and libraries and a few
+files of /etc, read-only (:data:`SYSTEM_DIRS`, :data:`SYSTEM_FILES`), the interpreter, the Python environment
+and the ``aieprep`` package; no network but loopback; a private ``/tmp``, home and ``/dev/shm`` on
+size-limited tmpfs; the week's data files read-only in its working folder; and its boot folder (sockets to
+the grader and the judge). Nothing else of the machine exists inside: not the course folder, not the
+exchange, not a second copy of the course elsewhere. Limits: memory, process count and a CPU quota through a
+cgroup (when the machine lets us create one, else an address-space rlimit), CPU seconds, file size and open
+files through rlimits, set before any submitted code runs.
 """
 
 from __future__ import annotations
@@ -41,7 +43,10 @@ class Limits:
     processes: int = 256  # cgroup pids (threads count)
     file_bytes: int = 64 * 2**20  # RLIMIT_FSIZE: the largest file it may write
     tmp_bytes: int = 256 * 2**20  # each of /tmp and the working folder
-    output_bytes: int = 2 * 2**20  # outputs kept per notebook; more is dropped
+    output_bytes: int = 2 * 2**20  # outputs kept per notebook (every output, display update and widget message)
+    shm_bytes: int = 64 * 2**20  # /dev/shm
+    boot_bytes: int = 16 * 2**20  # the boot folder shared with the grader (sockets), a tmpfs when root
+    cpu_share: float = 1.0  # cores a kernel may use at most (cgroup cpu quota), so one cannot starve the others
 
 
 def sandbox_available() -> str | None:
@@ -55,7 +60,8 @@ def _cgroup_dirs(name: str) -> list[Path]:
     """cgroup folders for a kernel (v1 memory+pids, or one v2 folder); empty when we may not create them."""
     v1 = [CGROUP_V1 / "memory", CGROUP_V1 / "pids"]
     if all((c / "cgroup.procs").exists() for c in v1):
-        bases = [c / "aieprep" for c in v1]
+        cpu = CGROUP_V1 / "cpu"
+        bases = [c / "aieprep" for c in v1 + ([cpu] if (cpu / "cgroup.procs").exists() else [])]
     elif (CGROUP_V1 / "cgroup.controllers").exists():
         bases = [CGROUP_V1 / "aieprep"]
     else:
@@ -65,7 +71,7 @@ def _cgroup_dirs(name: str) -> list[Path]:
         for base in bases:
             base.mkdir(exist_ok=True)
             if (base / "cgroup.subtree_control").exists():
-                (base / "cgroup.subtree_control").write_text("+memory +pids")
+                (base / "cgroup.subtree_control").write_text("+memory +pids +cpu")
             (base / name).mkdir(exist_ok=True)
             dirs.append(base / name)
         return dirs
@@ -76,7 +82,8 @@ def _cgroup_dirs(name: str) -> list[Path]:
 def remove_stale_cgroups(min_age_seconds: float = 600) -> None:
     """Remove kernel cgroups left empty by killed runs (a cgroup in use refuses removal; a new empty one
     is spared by its age)."""
-    for base in [CGROUP_V1 / "memory" / "aieprep", CGROUP_V1 / "pids" / "aieprep", CGROUP_V1 / "aieprep"]:
+    for base in [CGROUP_V1 / "memory" / "aieprep", CGROUP_V1 / "pids" / "aieprep", CGROUP_V1 / "cpu" / "aieprep",
+                 CGROUP_V1 / "aieprep"]:
         for stale in base.glob("k-*") if base.is_dir() else []:
             try:
                 if time.time() - stale.stat().st_mtime > min_age_seconds:
@@ -93,14 +100,16 @@ def cgroup_kind() -> str:
         d.rmdir()
     if not dirs:
         return "rlimit"
-    return "cgroup v1" if len(dirs) == 2 else "cgroup v2"
+    return "cgroup v1" if len(dirs) >= 2 else "cgroup v2"
 
 
 def _set_cgroup_limits(dirs: list[Path], limits: Limits) -> None:
     for d in dirs:
         for filename, value in [("memory.limit_in_bytes", limits.memory_bytes), ("memory.max", limits.memory_bytes),
                                 ("memory.memsw.limit_in_bytes", limits.memory_bytes),
-                                ("memory.swap.max", 0), ("pids.max", limits.processes)]:
+                                ("memory.swap.max", 0), ("pids.max", limits.processes),
+                                ("cpu.max", f"{limits.cpu_share * 100000:.0f} 100000"),
+                                ("cpu.cfs_period_us", 100000), ("cpu.cfs_quota_us", f"{limits.cpu_share * 100000:.0f}")]:
             if (d / filename).exists():
                 try:
                     (d / filename).write_text(str(value))
@@ -108,13 +117,23 @@ def _set_cgroup_limits(dirs: list[Path], limits: Limits) -> None:
                     pass
 
 
-def _hidden_paths(course: Path, exchange: Path | None) -> list[Path]:
-    """Host folders the kernel must not see (each becomes an empty tmpfs)."""
-    paths = {course.resolve(), Path.home().resolve(), Path("/home"), Path("/root"), Path("/srv"), Path("/mnt"),
-             Path("/media"), Path("/var/lib")}
-    if exchange is not None:
-        paths.add(exchange.resolve())
-    return sorted(p for p in paths if p.exists())
+# What a kernel sees of the machine, read-only: the system's programs and libraries, and the few files of
+# /etc that Python and its libraries read. Everything else (home folders, the course, other checkouts,
+# /srv, /var …) does not exist inside. The interpreter, the environment and aieprep are added after.
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt/conda")
+SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime", "/etc/passwd", "/etc/group",
+                "/etc/nsswitch.conf", "/etc/hosts", "/etc/host.conf", "/etc/mime.types", "/etc/ssl",
+                "/etc/ca-certificates", "/etc/fonts", "/etc/alternatives", "/etc/matplotlibrc")
+
+
+def _system_binds() -> list[str]:
+    binds: list[str] = []
+    for path in SYSTEM_DIRS + SYSTEM_FILES:
+        if os.path.islink(path):
+            binds += ["--symlink", os.readlink(path), path]
+        elif os.path.exists(path):
+            binds += ["--ro-bind", path, path]
+    return binds
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -164,9 +183,8 @@ class SandboxKernelManager(AsyncKernelManager):
             return guard
         workdir = f"{INSIDE_HOME}/{self.sb_week}"
         cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
-               "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-        for hidden in _hidden_paths(self.sb_course, self.sb_exchange):
-            cmd += ["--tmpfs", str(hidden)]
+               "--dev", "/dev", "--proc", "/proc", "--size", str(self.sb_limits.shm_bytes), "--tmpfs", "/dev/shm"]
+        cmd += _system_binds()
         cmd += ["--size", str(self.sb_limits.tmp_bytes), "--tmpfs", "/tmp",
                 "--size", str(self.sb_limits.tmp_bytes), "--tmpfs", INSIDE_HOME]
         # What the kernel needs back from the hidden folders (after them, or they would cover it again):
@@ -179,7 +197,7 @@ class SandboxKernelManager(AsyncKernelManager):
             for item in sorted(self.sb_data_dir.iterdir()):
                 if item.suffix != ".ipynb" and not item.name.startswith("."):
                     cmd += ["--ro-bind", str(item), f"{workdir}/{item.name}"]
-        cmd += ["--dir", workdir, "--chdir", workdir]
+        cmd += ["--dir", workdir, "--remount-ro", "/", "--chdir", workdir]  # the root itself takes no files
         for key, value in self.environment().items():
             cmd += ["--setenv", key, value]
         if self.sb_cgroups:

@@ -110,7 +110,26 @@ def attack(code: str, *, right_add: bool = False) -> tuple[str, str]:
     return f"{code}\n\n{RIGHT_ADD if right_add else WRONG_ADD}", WRONG_DOUBLE
 
 
-# student → (add source, double source), expected score, flagged for tampering
+FAKE_AGENT = """import aieprep.agent, json, socket, struct
+def serve(path, namespace):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    while True:
+        head = s.recv(4)
+        if len(head) < 4:
+            return
+        size, data = struct.unpack('>I', head)[0], b''
+        while len(data) < size:
+            data += s.recv(size - len(data))
+        if json.loads(data).get('op') == 'done':
+            return
+        reply = json.dumps({'a': {'v': ['ok', {'r': 99}, []], 't': []}}).encode()
+        s.sendall(struct.pack('>I', len(reply)) + reply)
+aieprep.agent.serve = serve"""
+
+# student → (add source, double source), expected score, flagged for tampering. The judge runs the tests in a
+# process of its own: whatever a submission does to its own kernel changes nothing there, so only answers
+# that break the judge's protocol are flagged.
 HOSTILE: dict[str, tuple[tuple[str, str], float, bool]] = {
     # Patch IPython so that a failing test cell shows no error.
     "custom_exc": (attack("get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)"), 0, False),
@@ -122,35 +141,35 @@ HOSTILE: dict[str, tuple[tuple[str, str], float, bool]] = {
                         "InteractiveShell.run_cell = lambda self, *a, **k: ExecutionResult(None)"), 0, False),
     # Patch what the tests call.
     "patch_check": (attack("import aieprep.testing as t\nt.check = lambda *a, **k: None\n"
-                           "t.check_close = lambda *a, **k: None"), 0, True),
+                           "t.check_close = lambda *a, **k: None"), 0, False),
     "patch_sys_modules": (attack("import sys, types\nfake = types.ModuleType('aieprep.testing')\n"
                                  "fake.check = fake.check_close = lambda *a, **k: None\n"
-                                 "sys.modules['aieprep.testing'] = fake"), 0, True),
+                                 "sys.modules['aieprep.testing'] = fake"), 0, False),
     "patch_code": (attack("import aieprep.testing as t\nt.check.__code__ = (lambda *a, **k: None).__code__\n"
-                          "t.check_close.__code__ = (lambda *a, **k: None).__code__"), 0, True),
+                          "t.check_close.__code__ = (lambda *a, **k: None).__code__"), 0, False),
     "patch_defaults": (("import aieprep.testing as t\nt.check_close.__kwdefaults__ = {'rel_tol': 9.0, 'abs_tol': 9.0}\n"
-                        + WRONG_ADD, "def double(x):\n    return 2 * x + 0.5"), 0, True),
-    "patch_asyncio": (attack("import asyncio\nasyncio.run = lambda coro: coro.close()"), 0, True),
-    "patch_builtins": (attack("import builtins\nbuiltins.AssertionError = type('Quiet', (Exception,), {})"), 0, True),
+                        + WRONG_ADD, "def double(x):\n    return 2 * x + 0.5"), 0, False),
+    "patch_asyncio": (attack("import asyncio\nasyncio.run = lambda coro: coro.close()"), 0, False),
+    "patch_builtins": (attack("import builtins\nbuiltins.AssertionError = type('Quiet', (Exception,), {})"), 0, False),
     "patch_stdlib": (("import math\nmath.isclose = lambda *a, **k: True\n" + WRONG_ADD,
-                      "def double(x):\n    return 2 * x + 0.5"), 0, True),
+                      "def double(x):\n    return 2 * x + 0.5"), 0, False),
     "equal_to_everything": (("class Yes(int):\n    __eq__ = lambda self, other: True\n"
                              "    __ne__ = lambda self, other: False\n    __hash__ = int.__hash__\n"
                              "def add(a, b):\n    return Yes(0)", "def double(x):\n    return Yes(0)"), 0, False),
     # Read the expected values from the test's frames, or reach the grader.
     "caller_frame": (("import sys\ndef add(a, b):\n    return sys._getframe(1).f_locals.get('expected')",
-                      WRONG_DOUBLE), 0, True),
+                      WRONG_DOUBLE), 0, False),
     "inspect_stack": (("import inspect\ndef add(a, b):\n    return inspect.stack()[1].frame.f_locals.get('expected')",
-                       WRONG_DOUBLE), 0, True),
+                       WRONG_DOUBLE), 0, False),
     "traceback_frame": (("def add(a, b):\n    try:\n        raise ValueError\n    except ValueError as e:\n"
-                         "        return e.__traceback__.tb_frame.f_back.f_locals.get('expected')", WRONG_DOUBLE), 0, True),
-    "gc_walk": (attack("import gc\nobjects = gc.get_objects()"), 0, True),
-    "settrace": (attack("import sys\nsys.settrace(lambda *a: None)"), 0, True),
-    "ctypes_memory": (attack("import ctypes\nctypes.string_at(id(1), 8)"), 0, True),
+                         "        return e.__traceback__.tb_frame.f_back.f_locals.get('expected')", WRONG_DOUBLE), 0, False),
+    "gc_walk": (attack("import gc\nobjects = gc.get_objects()"), 0, False),
+    "settrace": (attack("import sys\nsys.settrace(lambda *a: None)"), 0, False),
+    "ctypes_memory": (attack("import ctypes\nctypes.string_at(id(1), 8)"), 0, False),
     "forge_verdicts": (attack(
         "import glob\nfor path in glob.glob('/tmp/**/verdicts', recursive=True):\n"
         "    with open(path, 'a') as f:\n"
-        "        f.write(''.join(f'{k} pass  ' + '0' * 64 + '\\n' for k in range(100)))"), 0, True),
+        "        f.write(''.join(f'{k} pass  ' + '0' * 64 + '\\n' for k in range(100)))"), 0, False),
     # Crash, hang, exhaust: add is right (4 points), then the double cell misbehaves.
     "exit_kernel": ((RIGHT_ADD, "import os\nos._exit(0)"), 4, False),
     "infinite_loop": ((RIGHT_ADD, "while True:\n    pass"), 4, False),
@@ -158,10 +177,23 @@ HOSTILE: dict[str, tuple[tuple[str, str], float, bool]] = {
     "loop_ignoring_interrupt": ((RIGHT_ADD, "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
                                  "while True:\n    pass"), 4, False),
     "memory_bomb": ((RIGHT_ADD, "blocks = []\nwhile True:\n    blocks.append(bytearray(64 * 2**20))"), 4, False),
-    "fork_bomb": ((RIGHT_ADD, "import os\nwhile True:\n    os.fork()"), 4, True),
+    "fork_bomb": ((RIGHT_ADD, "import os\nwhile True:\n    os.fork()"), 4, False),
     "thread_bomb": ((RIGHT_ADD, "import threading, time\nfor _ in range(100000):\n"
                      "    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n" + RIGHT_DOUBLE), 4, False),
     "huge_output": ((RIGHT_ADD, "for _ in range(64):\n    print('x' * 2**20)\n" + RIGHT_DOUBLE), 7, False),
+    "display_update_flood": ((RIGHT_ADD, "from IPython.display import display\nh = display('x', display_id=True)\n"
+                              "for _ in range(256):\n    h.update('y' * 2**20)\n" + RIGHT_DOUBLE), 7, False),
+    "fill_dev_shm": ((RIGHT_ADD, "try:\n    with open('/dev/shm/fill', 'wb') as f:\n        for _ in range(64):\n"
+                      "            f.write(b'x' * 2**24)\nexcept OSError:\n    pass\n" + RIGHT_DOUBLE), 7, False),
+    # Attacks on the judge: rebind what tests use, or answer its requests with made-up data.
+    "rebind_check": (attack("check = check_close = lambda *a, **k: None\nimport builtins\n"
+                            "builtins.isinstance = lambda *a: True"), 0, False),
+    "spoof_int": (("class Yes(int):\n    __eq__ = lambda self, other: True\n    __ne__ = lambda self, other: False\n"
+                   "    __hash__ = int.__hash__\nYes.__module__, Yes.__qualname__, Yes.__name__ = 'builtins', 'int', 'int'\n"
+                   "def add(a, b):\n    return Yes(0)", "def double(x):\n    return Yes(0)"), 0, False),
+    "patch_library_state": (attack("import copy\ncopy._deepcopy_dispatch[int] = lambda x, memo: 3"), 0, False),
+    "silent_agent": (attack("import aieprep.agent\naieprep.agent.serve = lambda *a: None", right_add=True), 0, False),
+    "fake_agent": (attack(FAKE_AGENT, right_add=True), 0, True),
 }
 
 
@@ -252,6 +284,19 @@ def cohort(course: Path, release: nbformat.NotebookNode) -> dict:
         "print('DATA', open('numbers.txt').read().split())\n"
     )
     write_submission(course, "snoop", answered(release, probe + RIGHT_ADD, RIGHT_DOUBLE))
+    odd = answered(release, RIGHT_ADD, RIGHT_DOUBLE)
+    odd.cells[0]["metadata"] = {"nbgrader": "not a dict", "tags": 7}
+    odd.cells.append(nbformat.v4.new_code_cell("x = 1"))
+    odd.cells[-1]["metadata"] = {"nbgrader": ["a", "list"]}
+    write_submission(course, "odd_metadata", odd)
+    path = write_submission(course, "odd_files", answered(release, RIGHT_ADD, RIGHT_DOUBLE))
+    (path.parent / os.fsdecode(b"caf\xe9.txt")).write_bytes(b"latin-1 name")
+    (path.parent / "mem").symlink_to("/proc/self/mem")
+    (path.parent / "loop").symlink_to("loop")
+    full_notebook = course / "submitted" / "full" / WEEK / f"{WEEK}.ipynb"
+    linked = course / "submitted" / "linked" / WEEK
+    linked.mkdir(parents=True)
+    (linked / f"{WEEK}.ipynb").symlink_to(full_notebook)
     before = {p: file_digest(p) for p in [course / "gradebook.db", *(course / "submitted").rglob("*.ipynb")]}
     outcomes = grade_week(course, WEEK, jobs=2, limits=LIMITS)
     after = {p: file_digest(p) for p in before if p.name != "gradebook.db"}
@@ -324,11 +369,16 @@ def test_changed_test_cells_are_replaced_by_the_course_s(course: Path, cohort: d
 
 @pytest.mark.parametrize(("student", "reason"), [
     ("invalid_json", "invalid JSON"), ("misnamed", "found week9.ipynb"), ("no_notebook", "no notebook"),
-    ("other_kernel", "kernel 'ir'"),
+    ("other_kernel", "kernel 'ir'"), ("linked", "symbolic link"),
 ])
 def test_a_malformed_submission_gets_a_clear_error(cohort: dict, student: str, reason: str) -> None:
     assert outcome(cohort, student).status == "error"
     assert reason in outcome(cohort, student).problems[0]
+
+
+@pytest.mark.parametrize("student", ["odd_metadata", "odd_files"])
+def test_odd_cells_and_files_are_graded_like_any_other(course: Path, cohort: dict, student: str) -> None:
+    assert (outcome(cohort, student).status, auto_score(course, student)) == ("graded", 7)
 
 
 def test_hidden_tests_are_out_of_reach(course: Path, cohort: dict) -> None:
@@ -353,8 +403,9 @@ def test_the_week_s_data_files_are_readable(course: Path, cohort: dict) -> None:
     assert "DATA ['1', '2', '3']" in json.dumps(autograded(course, "snoop").cells[1].outputs)
 
 
-def test_enormous_output_is_cut(course: Path, cohort: dict) -> None:
-    size = (course / "autograded" / "huge_output" / WEEK / f"{WEEK}.ipynb").stat().st_size
+@pytest.mark.parametrize("student", ["huge_output", "display_update_flood"])
+def test_enormous_output_is_cut(course: Path, cohort: dict, student: str) -> None:
+    size = (course / "autograded" / student / WEEK / f"{WEEK}.ipynb").stat().st_size
     assert size < 2 * LIMITS.output_bytes
 
 
@@ -383,14 +434,28 @@ def test_feedback_shows_results_but_not_hidden_tests(course: Path, cohort: dict)
     assert HIDDEN_MARKER not in page and "expected" in page
 
 
+def _descends_from_us(pid: str) -> bool:
+    me, seen = str(os.getpid()), 0
+    while pid not in {"0", "1"} and seen < 100:
+        if pid == me:
+            return True
+        try:
+            pid = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+        except (OSError, IndexError):
+            return False
+        seen += 1
+    return False
+
+
 def guard_kernels() -> list[str]:
+    """Kernels and judges this test run started that are still alive (other runs on the machine are not ours)."""
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             text = cmdline.read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if "aieprep.guard" in text:
+        if ("aieprep.guard" in text or "aieprep.judge" in text) and _descends_from_us(cmdline.parent.name):
             found.append(text)
     return found
 
@@ -399,10 +464,10 @@ def test_no_kernel_outlives_the_run(cohort: dict) -> None:
     assert guard_kernels() == []
 
 
-def test_without_the_sandbox_the_guard_still_decides(course: Path, cohort: dict) -> None:
-    again = grade_week(course, WEEK, jobs=2, limits=LIMITS, students=["full", "transformer"], force=True,
-                       isolate=False)
-    assert [(o.student, o.score) for o in again] == [("full", 7), ("transformer", 0)]
+def test_without_the_sandbox_the_judge_still_decides(course: Path, cohort: dict) -> None:
+    again = grade_week(course, WEEK, jobs=2, limits=LIMITS, students=["full", "transformer", "fake_agent"],
+                       force=True, isolate=False)
+    assert [(o.student, o.score) for o in again] == [("fake_agent", 0), ("full", 7), ("transformer", 0)]
     assert guard_kernels() == []
 
 
@@ -435,7 +500,7 @@ def test_a_killed_run_resumes_without_losing_or_double_counting(course: Path, re
     assert [auto_score(root, s) for s in students] == [4, 7, 4, 7, 4, 7]
 
 
-def test_the_kernel_s_environment_is_bound_after_every_hidden_folder(tmp_path: Path) -> None:
+def test_the_kernel_s_environment_is_bound_after_its_private_folders(tmp_path: Path) -> None:
     from aieprep.sandbox import SandboxKernelManager
 
     km = SandboxKernelManager()
