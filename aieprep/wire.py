@@ -585,11 +585,7 @@ class Peer:
         if kind == "range":
             return range(*[int(x) for x in v]) if type(v) is list and len(v) == 3 else _bad(kind)
         if kind == "ndarray":
-            if np is None:
-                raise ProtocolError("a numpy array where numpy is not imported")
-            dtype = np.dtype(str(item.get("dtype")))
-            if dtype.kind not in "biufc":
-                raise ProtocolError("a numpy array of a non-numeric dtype")
+            dtype = _numeric_dtype(np, item)
             shape = tuple(int(x) for x in item.get("shape", []))
             return np.frombuffer(base64.b64decode(str(v)), dtype=dtype).reshape(shape).copy()
         if kind == "ndarray-list":
@@ -598,12 +594,7 @@ class Peer:
             dtype = str(item.get("dtype"))
             return np.array(value_of(v), dtype=object if dtype == "O" else np.dtype(dtype))
         if kind == "npscalar":
-            if np is None:
-                raise ProtocolError("a numpy scalar where numpy is not imported")
-            dtype = np.dtype(str(item.get("dtype")))
-            if dtype.kind not in "biufc":
-                raise ProtocolError("a numpy scalar of a non-numeric dtype")
-            return dtype.type(value_of(v))
+            return _numeric_dtype(np, item).type(value_of(v))
         if kind == "class":
             if item.get("own") is True and type(v) is str and v.startswith("__main__:"):
                 found = self.course_classes(v.split(":", 1)[1])  # our class, which the other side stood in for
@@ -828,6 +819,19 @@ class _State:
 
     def __init__(self, state: dict[str, Any], base: Any) -> None:
         self.state, self.base = state, base
+
+
+def _numeric_dtype(np: Any, item: dict[str, Any]) -> Any:
+    """The numeric numpy dtype an array or scalar entry names (nothing else is rebuilt from bytes)."""
+    if np is None:
+        raise ProtocolError("a numpy value where numpy is not imported")
+    try:
+        dtype = np.dtype(str(item.get("dtype")))
+    except TypeError:
+        raise ProtocolError("a numpy value of an unknown dtype") from None
+    if dtype.kind not in "biufc":
+        raise ProtocolError("a numpy value of a non-numeric dtype")
+    return dtype
 
 
 def _bad(kind: str) -> Any:

@@ -1,0 +1,182 @@
+"""The judge's channel (aieprep.wire): what crosses by value, what stays a handle, and what is refused.
+
+One side plays the judge, the other the notebook, over a real socket pair; the notebook serves in a thread.
+"""
+
+from __future__ import annotations
+
+import collections
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from aieprep.wire import Channel, Peer, ProtocolError, Remote
+
+
+class ListNode:  # a course class: the notebook and the judge each have one of this name
+    def __init__(self, val: Any, next: Any = None) -> None:
+        self.val, self.next = val, next
+
+
+class CircuitOpenError(RuntimeError):  # a learner's own exception class (the judge has none)
+    pass
+
+
+def reverse(head: Any) -> Any:
+    previous = None
+    while head is not None:
+        head.next, previous, head = previous, head, head.next
+    return previous
+
+
+class Queue:
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+
+    def push(self, item: Any) -> None:
+        self.items.append(item)
+
+    def pop(self) -> Any:
+        return self.items.pop(0)
+
+
+def opener() -> None:
+    raise CircuitOpenError("open")
+
+
+NOTEBOOK = {"ListNode": ListNode, "reverse": reverse, "Queue": Queue, "opener": opener,
+            "append_one": lambda items: items.append(1), "same": lambda x: x,
+            "call_twice": lambda f, x: (f(x), f(x)), "double_array": lambda a: a * 2,
+            "odd": lambda source: (x for x in source if x % 2), "Yes": type("Yes", (int,), {"__eq__": lambda s, o: True,
+                                                                                          "__hash__": int.__hash__})}
+
+
+for _cls in (ListNode, Queue, CircuitOpenError, NOTEBOOK["Yes"]):
+    _cls.__module__ = "__main__"  # as if defined in a notebook: not importable from the other side
+
+NOTEBOOK["globals_of"] = lambda f: f.__globals__
+NOTEBOOK["CircuitOpenError"] = CircuitOpenError
+
+
+class JudgeListNode(ListNode):
+    pass
+
+
+JudgeListNode.__name__ = "ListNode"
+
+
+@pytest.fixture
+def judge() -> Iterator[Any]:
+    left, right = socket.socketpair()
+    notebook = Peer(Channel(right), lambda n: NOTEBOOK.get(n) if isinstance(NOTEBOOK.get(n), type) else None,
+                    {"ListNode"}, private=False, extra_ops={"ns": NOTEBOOK.__getitem__})
+
+    def serve() -> None:
+        try:
+            while True:
+                notebook.serve_one(notebook.channel.receive())
+        except Exception:
+            pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    peer = Peer(Channel(left), {"ListNode": JudgeListNode}.get, {"ListNode"}, private=True)
+    yield lambda name: peer.request("ns", None, [name], {})
+    left.close()
+    right.close()
+
+
+def test_plain_data_crosses_with_its_types(judge: Any) -> None:
+    value = [1, 2.5, "s", None, True, (1, 2), {"k": {3}}, frozenset({4}), b"x", 10**30, 1j,
+             collections.Counter("aab"), collections.deque([1], maxlen=3)]
+    assert judge("same")(value) == value
+    assert [type(x) for x in judge("same")(value)] == [type(x) for x in value]
+
+
+def test_a_mutated_argument_is_seen_mutated(judge: Any) -> None:
+    items: list[int] = []
+    judge("append_one")(items)
+    assert items == [1]
+
+
+def test_returning_an_argument_returns_the_caller_s_own_object(judge: Any) -> None:
+    items = [3]
+    assert judge("same")(items) is items
+
+
+def test_course_objects_cross_by_value_with_their_links_and_cycles(judge: Any) -> None:
+    head = JudgeListNode(1, JudgeListNode(2, JudgeListNode(3)))
+    tail = head.next.next
+    assert judge("reverse")(head) is tail and tail.next.next is head and head.next is None
+    loop = JudgeListNode(1)
+    loop.next = JudgeListNode(2, loop)
+    assert judge("same")(loop) is loop
+
+
+def test_numpy_arrays_cross_with_dtype_and_shape(judge: Any) -> None:
+    result = judge("double_array")(np.arange(6, dtype=np.float32).reshape(2, 3))
+    assert result.dtype == np.float32 and result.shape == (2, 3) and result[1, 2] == 10
+
+
+def test_a_learner_object_is_a_handle_compared_by_identity(judge: Any) -> None:
+    queue = judge("Queue")()
+    queue.push([1, 2])
+    assert isinstance(queue, Remote) and queue == queue and queue != [1, 2]
+    assert queue.pop() == [1, 2]
+
+
+def test_an_int_subclass_equal_to_everything_arrives_as_its_int(judge: Any) -> None:
+    result = judge("same")(judge("Yes")(0))
+    assert type(result) is int and result != 5
+
+
+def test_a_judge_callable_is_called_where_it_lives(judge: Any) -> None:
+    calls: list[int] = []
+
+    def record(x: int) -> int:
+        calls.append(x)
+        return len(calls)
+
+    assert judge("call_twice")(record, 7) == (1, 2) and calls == [7, 7]
+
+
+def test_a_judge_generator_is_read_lazily(judge: Any) -> None:
+    def endless() -> Iterator[int]:
+        n = 0
+        while True:
+            assert n < 50, "read too far"
+            yield n
+            n += 1
+
+    odd = judge("odd")(endless())
+    assert [next(odd) for _ in range(3)] == [1, 3, 5]
+
+
+def test_a_learner_exception_class_gets_a_stand_in_of_the_same_name(judge: Any) -> None:
+    with pytest.raises(RuntimeError) as raised:
+        judge("opener")()
+    assert type(raised.value).__name__ == "CircuitOpenError" and str(raised.value) == "open"
+    with pytest.raises(judge("CircuitOpenError")):
+        judge("opener")()
+
+
+def test_a_judge_object_s_private_attributes_stay_private(judge: Any) -> None:
+    def secret() -> None:
+        pass
+
+    with pytest.raises(AttributeError):
+        judge("globals_of")(secret)
+
+
+def test_a_malformed_answer_is_a_protocol_error() -> None:
+    left, right = socket.socketpair()
+    peer = Peer(Channel(left), lambda n: None, set(), private=True)
+    right.sendall(b"\x00\x00\x00\x05hello")
+    with pytest.raises(ProtocolError):
+        peer.channel.receive()
+    right.sendall(b'\x00\x00\x00\x2b{"a": {"v": ["ok", {"r": 9}, []], "t": []}}')
+    with pytest.raises(ProtocolError):
+        peer.decode(peer.channel.receive()["a"])
