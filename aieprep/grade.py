@@ -7,9 +7,11 @@ For each ``submitted/<student>/<week>/<week>.ipynb`` (nbgrader's ``collect`` put
 2. **Rebuild** it from the released notebook: the student's code goes into the answer cells (found by
    grade id), and everything else (test cells, their points, given cells, metadata) comes from the course.
    Deleted or renamed cells are restored, duplicates beyond the first are dropped, and cells the student
-   added are kept where they were, without nbgrader metadata. Each test cell becomes a one-line trigger.
-3. **Execute** it in a sandboxed kernel (:mod:`aieprep.sandbox`) whose guard (:mod:`aieprep.guard`) runs the
-   hidden tests and signs a verdict for each; a test without a valid signed pass scores zero.
+   added are kept where they were, without nbgrader metadata. Each test cell becomes a call of
+   :func:`aieprep.agent.serve`.
+3. **Execute** it in a sandboxed kernel (:mod:`aieprep.sandbox`). At each test cell the judge
+   (:mod:`aieprep.judge`), a process of its own, runs the hidden test and asks the notebook, over a socket,
+   for what the test needs; a test scores only with the judge's pass.
 4. **Record** the result with nbgrader's own preprocessors (``SaveAutoGrades``, ``AssignLatePenalties``) in
    the course gradebook, from this process only, and write ``autograded/<student>/<week>/`` as
    ``nbgrader autograde`` would, so formgrader, manual grading, feedback and export work as usual.
@@ -28,7 +30,6 @@ import html
 import io
 import json
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -38,7 +39,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,6 @@ from nbclient.exceptions import DeadKernelError
 
 from . import __version__
 from .course import CourseError, grade_cells, master_notebook, read_notebook
-from .guard import EXIT_TAMPER, read_verdicts, trigger
 from .sandbox import Limits, SandboxKernelManager, remove_stale_cgroups, sandbox_available
 
 __all__ = ["Outcome", "grade_week", "load_course_config", "rebuild", "write_report"]
@@ -231,8 +231,7 @@ class _CappedClient(NotebookClient):
 @dataclass
 class Execution:
     notebook: nbformat.NotebookNode
-    verdicts: dict[int, tuple[str, str]]
-    forged: list[str]
+    verdicts: dict[int, tuple[str, str]]  # test cell index → (status, message), from the judge
     problems: list[str]
     tampered: bool
 
@@ -270,25 +269,17 @@ class _JudgeProcess:
         await self.proc.wait()
 
 
-async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], week: str, settings: CourseSettings,
-                   limits: Limits, isolate: bool, workspace: Path, preload: list[str], watch: list[str],
-                   font_cache: Path | None, given: list[str] | None = None) -> Execution:
-    key, nonce = secrets.token_bytes(32), secrets.token_hex(8)
-    boot = workspace / "boot"
-    boot.mkdir(mode=0o700)
+async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], given: list[str], week: str,
+                   settings: CourseSettings, limits: Limits, isolate: bool, workspace: Path, boot: Path,
+                   preload: list[str], font_cache: Path | None) -> Execution:
+    """Run the rebuilt notebook in a sandboxed kernel; at each test cell the judge runs the hidden test."""
     mounted = isolate and _small_tmpfs(boot, limits.boot_bytes)
-    judged = given is not None
-    (boot / "boot.json").write_text(json.dumps(
-        {"key": key.hex(), "nonce": nonce, "tests": {} if judged else {str(k): v for k, v in tests.items()},
-         "preload": preload, "watch": watch}))
-    judge: _JudgeProcess | None = None
-    judge_verdicts: dict[int, tuple[str, str]] = {}
-    if judged:
-        judge = await _JudgeProcess.start(boot / "judge.sock", settings.root / "release" / week, workspace / "judge.log")
-        await judge.send({"given": given})
-        await judge.send({"tests": {str(k): v for k, v in tests.items()}})
+    (boot / "boot.json").write_text(json.dumps({"preload": preload}))
     if font_cache is not None:
         shutil.copytree(font_cache, boot / "mpl")
+    judge = await _JudgeProcess.start(boot / "judge.sock", settings.root / "release" / week, workspace / "judge.log")
+    verdicts: dict[int, tuple[str, str]] = {}
+    problems: list[str] = []
     km = SandboxKernelManager()
     km.configure(boot_dir=boot, data_dir=settings.root / "release" / week, week=week, course=settings.root,
                  exchange=settings.exchange, limits=limits, isolate=isolate)
@@ -296,8 +287,9 @@ async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], week: str, 
                            record_timing=False, startup_timeout=120, shutdown_kernel="immediate",
                            iopub_timeout=10)
     client.output_budget = limits.output_bytes
-    problems: list[str] = []
     try:
+        await judge.send({"given": given})
+        await judge.send({"tests": {str(k): v for k, v in tests.items()}})
         async with client.async_setup_kernel():
             deadline = time.monotonic() + limits.notebook_seconds
             for index, cell in enumerate(nb.cells):
@@ -308,13 +300,13 @@ async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], week: str, 
                     problems.append(f"stopped after {limits.notebook_seconds} s for the whole notebook")
                     break
                 try:
-                    if judge is not None and index in tests:
+                    if index in tests:
                         await judge.send({"run": index}, answer=False)
                         try:
                             await asyncio.wait_for(client.async_execute_cell(cell, index), remaining + 5)
                         finally:
                             verdict = await judge.send({"end": index})
-                            judge_verdicts[index] = (str(verdict.get("status")), str(verdict.get("message", "")))
+                            verdicts[index] = (str(verdict.get("status")), str(verdict.get("message", "")))
                     else:
                         await asyncio.wait_for(client.async_execute_cell(cell, index), remaining + 5)
                 except DeadKernelError:
@@ -329,34 +321,20 @@ async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], week: str, 
     except Exception as error:
         problems.append(f"the kernel failed: {type(error).__name__}: {str(error).splitlines()[0][:300] if str(error) else ''}")
     finally:
-        exit_code = None
         try:
-            if km.provisioner is not None:
-                exit_code = await km.provisioner.poll()
             if km.has_kernel:  # nbclient leaves a kernel manager it was given running
                 await km.shutdown_kernel(now=True)
         except Exception:
             pass
         km.release()
-    if judge is not None:
         await judge.close()
-    verdicts, forged = read_verdicts(boot / "verdicts", key, nonce)
-    if mounted:
-        subprocess.run(["umount", "-l", str(boot)], check=False, capture_output=True)
-    if judge is not None and os.environ.get("AIEPREP_JUDGE_LOG"):  # per-test times, for benchmarks
+        if mounted:
+            subprocess.run(["umount", "-l", str(boot)], check=False, capture_output=True)
+    if os.environ.get("AIEPREP_JUDGE_LOG"):  # per-test times, for benchmarks
         shutil.copyfile(workspace / "judge.log", os.environ["AIEPREP_JUDGE_LOG"] + f".{os.getpid()}.{id(nb)}")
-    if judged:  # the kernel's folder holds nothing the grader trusts
-        verdicts, forged = dict(judge_verdicts), []
-    tamper = verdicts.pop(-1, None)
-    tampered = tamper is not None or exit_code == EXIT_TAMPER or bool(forged)
-    if tamper:
-        problems.append(f"tampering: {tamper[1]} (the kernel was stopped)")
-    if forged:
-        problems.append(f"tampering: {len(forged)} verdict line(s) not written by the grader")
-    tampered = tampered or any(status == "tamper" for status, _ in verdicts.values())
     reasons = Counter(message for status, message in verdicts.values() if status == "tamper")
     problems += [f"tampering: {message} ({n} test{'s' if n > 1 else ''} failed for it)" for message, n in reasons.items()]
-    return Execution(nb, verdicts, forged, problems, tampered)
+    return Execution(nb, verdicts, problems, bool(reasons))
 
 
 # --- 4: record -----------------------------------------------------------------------------------------------
@@ -472,7 +450,9 @@ def _short_tmp() -> str | None:
 
 
 def _profile(root: Path, week: str) -> dict[str, Any]:
-    """The week's grading settings, ``source/<week>/grading.toml`` (section ``[grading]``)."""
+    """The week's grading settings, ``source/<week>/grading.toml``, section ``[grading]``: any field of
+    :class:`aieprep.sandbox.Limits` (``memory_bytes = 4294967296``) and ``preload``, modules the kernel
+    imports before the notebook runs (beyond those the notebook imports)."""
     import tomllib
 
     path = root / "source" / week / "grading.toml"
@@ -484,9 +464,12 @@ def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, stude
                progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Autograde the collected submissions of ``week``; return one outcome per student, in name order."""
     settings = load_course_config(root)
-    if limits is None:  # the course's per-cell timeout (nbgrader's Execute.timeout) applies here too
+    profile = _profile(root, week)
+    if limits is None:  # the course's per-cell timeout (nbgrader's Execute.timeout), then the week's own limits
         timeout = settings.config.get("Execute", {}).get("timeout")
         limits = Limits(cell_seconds=int(timeout)) if isinstance(timeout, int) and timeout > 0 else Limits()
+        known = {f.name for f in fields(Limits)}
+        limits = replace(limits, **{k: v for k, v in profile.items() if k in known})
     jobs = jobs or os.cpu_count() or 1
     if isolate and sandbox_available():
         raise CourseError(f"cannot sandbox: {sandbox_available()} (or pass --no-sandbox to grade without isolation)")
@@ -507,11 +490,8 @@ def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, stude
     submitted = root / "submitted"
     folders = sorted(p for p in submitted.glob(f"*/{week}") if p.is_dir()) if submitted.is_dir() else []
     folders = [f for f in folders if not students or f.parent.name in students]
-    preload = _imports(master.cells)
-    watch = sorted({n.split(".")[0] for n in _imports([c for c in master.cells if _is_test(c)])}
-                   | {"aieprep", "copy", "math", "re", "json", "collections", "functools", "operator", "itertools"})
+    preload = sorted(set(_imports(master.cells)) | set(profile.get("preload", [])))
     fonts = _font_cache()
-    judged = _profile(root, week).get("engine", "judge") == "judge"
 
     outcomes: dict[str, Outcome] = {}
     todo: list[tuple[str, Path, nbformat.NotebookNode, list[str], str]] = []
@@ -539,16 +519,17 @@ def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, stude
             progress(outcome)
 
     given = [c.source for c in master.cells if c.cell_type == "code" and not _meta(c).get("grade")
-             and not _meta(c).get("solution")] if judged else None
+             and not _meta(c).get("solution")]
 
     def work(student: str, nb: nbformat.NotebookNode) -> Execution:
         originals = {i: c.source for i, c in enumerate(nb.cells) if _is_test(c)}
         with tempfile.TemporaryDirectory(prefix="aieprep-", dir=_short_tmp()) as tmp:
+            boot = Path(tmp) / "boot"
+            boot.mkdir(mode=0o700)
             for index in originals:
-                nb.cells[index].source = (f'__import__("aieprep.agent").agent.serve({str(Path(tmp) / "boot" / "judge.sock")!r}, '
-                                          'globals())') if judged else trigger(index)
-            execution = asyncio.run(_execute(nb, originals, week, settings, limits, isolate, Path(tmp),
-                                             preload, watch, fonts, given))
+                nb.cells[index].source = f'__import__("aieprep.agent").agent.serve({str(boot / "judge.sock")!r}, globals())'
+            execution = asyncio.run(_execute(nb, originals, given, week, settings, limits, isolate, Path(tmp), boot,
+                                             preload, fonts))
         execution.notebook = _compose(execution.notebook, originals, execution)
         return execution
 

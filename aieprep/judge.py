@@ -32,7 +32,7 @@ import traceback
 from typing import Any
 
 from . import testing
-from .wire import Channel, ChannelClosed, Peer, ProtocolError, RemoteError
+from .wire import Channel, ChannelClosed, Peer, ProtocolError, Remote, RemoteError
 
 __all__ = ["definitions", "main"]
 
@@ -82,6 +82,8 @@ class Judge:
         self.connected = False
         self.running: threading.Thread | None = None
         self.outcome: dict[str, Any] = {}
+        self.apps: list[str] = []  # sockets of the notebook's apps served during the running test
+        self.socket_dir = os.path.dirname(socket_path)
         testing._notebook_call = self.in_notebook
 
     # --- the course's code -------------------------------------------------------------------------------
@@ -99,7 +101,23 @@ class Judge:
         self.course_classes.update({name: value for name, value in self.namespace.items()
                                     if isinstance(value, type) and value.__module__ == "__main__"})
         self.peer.course_names = set(self.course_classes)
+        if getattr(self.namespace.get("TestClient"), "__module__", "").startswith(("starlette.", "fastapi.")):
+            self.namespace["TestClient"] = self.test_client  # an app of the notebook is reached over HTTP
         return errors
+
+    def test_client(self, app: Any, *args: Any, **kwargs: Any) -> Any:
+        """Starlette's TestClient for a course app; for an app of the notebook, :class:`NotebookTestClient`."""
+        from fastapi.testclient import TestClient
+
+        if isinstance(app, Remote):
+            return NotebookTestClient(self, app, **kwargs)
+        return TestClient(app, *args, **kwargs)
+
+    def serve_app(self, app: Remote) -> str:
+        path = os.path.join(self.socket_dir, f"app-{len(self.apps)}.sock")
+        self.connect().request("asgi_start", None, [app, path], {})
+        self.apps.append(path)
+        return path
 
     # --- the channel to the notebook -----------------------------------------------------------------------
 
@@ -128,7 +146,9 @@ class Judge:
         """Tell the notebook the test is over (accepting its connection first if it has not been)."""
         try:
             peer = self.connect()
-            peer.channel.send({"op": "done", "h": None, "a": peer.encode([{}])[0]})
+            while self.apps:
+                peer.request("asgi_stop", None, [self.apps.pop()], {})
+            peer.channel.send({"op": "done", "h": None, "a": peer.encode([{}])[0], "id": 0})
         except (ChannelClosed, ProtocolError, OSError):
             pass
         finally:
@@ -172,6 +192,66 @@ class Judge:
             self.running.join()
         self.running = None
         return {"k": k, **(self.outcome or {"status": "fail", "message": "the test did not run"})}
+
+
+class NotebookTestClient:
+    """What a test's ``TestClient(app)`` is when ``app`` lives in the notebook: the notebook serves it with
+    uvicorn on a Unix socket and the judge sends real HTTP requests (httpx), serving the notebook's calls
+    back (an app's LLM client is the judge's) while it waits. Responses are httpx responses, as
+    TestClient's are; ``client=(host, port)`` becomes ``X-Forwarded-For``."""
+
+    def __init__(self, judge: Judge, app: Remote, base_url: str = "http://testserver",
+                 client: tuple[str, int] = ("testclient", 50000), headers: dict[str, str] | None = None,
+                 **ignored: Any) -> None:
+        self.judge, self.app, self.base_url = judge, app, base_url
+        self.headers = {"X-Forwarded-For": str(client[0]), **(headers or {})}
+        self.http: Any = None
+
+    def _start(self) -> None:
+        import httpx
+
+        if self.http is None:
+            path = self.judge.serve_app(self.app)
+            self.http = httpx.Client(transport=httpx.HTTPTransport(uds=path), base_url=self.base_url,
+                                     headers=self.headers, timeout=None)
+
+    def __enter__(self) -> NotebookTestClient:
+        self._start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.http is not None:
+            self.http.close()
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._start()
+        with ThreadPoolExecutor(1) as pool:
+            future = pool.submit(self.http.request, method, url, **kwargs)
+            self.judge.peer.serve_until(future.done)
+            return future.result()
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> Any:
+        return self.request("PUT", url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> Any:
+        return self.request("PATCH", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> Any:
+        return self.request("DELETE", url, **kwargs)
+
+    def head(self, url: str, **kwargs: Any) -> Any:
+        return self.request("HEAD", url, **kwargs)
+
+    def options(self, url: str, **kwargs: Any) -> Any:
+        return self.request("OPTIONS", url, **kwargs)
 
 
 async def _awaited(coroutine: Any) -> Any:

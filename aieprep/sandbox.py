@@ -1,4 +1,4 @@
-"""An isolated, limited kernel for one submission: bubblewrap namespaces, a cgroup, rlimits, and the guard.
+"""An isolated, limited kernel for one submission: bubblewrap namespaces, a cgroup and rlimits.
 
 Inside the sandbox the kernel sees only what is on a list: the system's programs and libraries and a few
 files of /etc, read-only (:data:`SYSTEM_DIRS`, :data:`SYSTEM_FILES`), the interpreter, the Python environment
@@ -137,7 +137,7 @@ def _system_binds() -> list[str]:
 
 
 class SandboxKernelManager(AsyncKernelManager):
-    """Starts ``python -m aieprep.guard`` inside bubblewrap (or, with ``isolate=False``, directly: for
+    """Starts ``python -m aieprep.kernel`` inside bubblewrap (or, with ``isolate=False``, directly: for
     measuring what the sandbox costs), over Unix sockets in a private folder."""
 
     def configure(self, *, boot_dir: Path, data_dir: Path | None, week: str, course: Path, exchange: Path | None,
@@ -146,7 +146,7 @@ class SandboxKernelManager(AsyncKernelManager):
         self.sb_course, self.sb_exchange, self.sb_limits, self.sb_isolate = course, exchange, limits, isolate
         # Interrupts travel as a control message (the kernel signals itself): a signal from outside would
         # reach bubblewrap, not the kernel in its own session.
-        self._kernel_spec = KernelSpec(argv=[], language="python", display_name="aieprep guarded kernel",
+        self._kernel_spec = KernelSpec(argv=[], language="python", display_name="aieprep sandboxed kernel",
                                        interrupt_mode="message")
         self.transport = "ipc"
         self.ip = str(boot_dir / "kernel")
@@ -178,9 +178,9 @@ class SandboxKernelManager(AsyncKernelManager):
         }
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        guard = [sys.executable, "-m", "aieprep.guard", str(self.sb_boot_dir), "-f", self.connection_file]
+        kernel = [sys.executable, "-m", "aieprep.kernel", str(self.sb_boot_dir), "-f", self.connection_file]
         if not self.sb_isolate:
-            return guard
+            return kernel
         workdir = f"{INSIDE_HOME}/{self.sb_week}"
         cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
                "--dev", "/dev", "--proc", "/proc", "--size", str(self.sb_limits.shm_bytes), "--tmpfs", "/dev/shm"]
@@ -202,8 +202,8 @@ class SandboxKernelManager(AsyncKernelManager):
             cmd += ["--setenv", key, value]
         if self.sb_cgroups:
             procs = " ".join(str(d / "cgroup.procs") for d in self.sb_cgroups)
-            return ["sh", "-c", f'set -e; for f in {procs}; do echo $$ > "$f"; done; exec "$@"', "sh", *cmd, "--", *guard]
-        return [*cmd, "--", *guard]
+            return ["sh", "-c", f'set -e; for f in {procs}; do echo $$ > "$f"; done; exec "$@"', "sh", *cmd, "--", *kernel]
+        return [*cmd, "--", *kernel]
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
         kw["env"] = self.environment() if not self.sb_isolate else {"PATH": "/usr/bin:/bin"}

@@ -72,7 +72,7 @@ class Channel:
         except OSError as error:
             raise ChannelClosed(f"cannot send: {error}") from None
 
-    def _exactly(self, n: int) -> bytes:
+    def _exactly(self, n: int, idle: Callable[[], bool] | None = None) -> bytes | None:
         chunks, left = [], n
         while left:
             try:
@@ -80,6 +80,8 @@ class Channel:
             except TimeoutError:
                 if self.abort is not None and self.abort():
                     raise ChannelClosed("stopped waiting: the notebook's cell has ended") from None
+                if idle is not None and left == n and idle():
+                    return None  # nothing arrived, and the caller has something else to check
                 continue
             except OSError as error:
                 raise ChannelClosed(f"cannot receive: {error}") from None
@@ -89,12 +91,16 @@ class Channel:
             left -= len(chunk)
         return b"".join(chunks)
 
-    def receive(self) -> dict[str, Any]:
-        (size,) = _HEADER.unpack(self._exactly(_HEADER.size))
+    def receive(self, idle: Callable[[], bool] | None = None) -> dict[str, Any] | None:
+        """The next message; None if ``idle()`` turned true before one began to arrive."""
+        header = self._exactly(_HEADER.size, idle)
+        if header is None:
+            return None
+        (size,) = _HEADER.unpack(header)
         if size > MAX_FRAME:
             raise ProtocolError(f"a message of {size} bytes (at most {MAX_FRAME})")
         try:
-            message = json.loads(self._exactly(size))
+            message = json.loads(self._exactly(size) or b"")
         except ValueError as error:
             raise ProtocolError(f"not JSON: {error}") from None
         if type(message) is not dict:
@@ -272,6 +278,10 @@ class Peer:
         self._handle_ids: dict[int, int] = {}
         self._stand_ins: dict[str, type] = {}
         self.done = False
+        self._turn = threading.Condition()
+        self._reading = False
+        self._replies: dict[int, dict[str, Any]] = {}
+        self._last_id = 0
 
     # --- encoding ----------------------------------------------------------------------------------------
 
@@ -658,30 +668,64 @@ class Peer:
     # --- requests ----------------------------------------------------------------------------------------
 
     def request(self, op: str, handle: int | str | None, args: list[Any], kwargs: dict[str, Any]) -> Any:
-        """Ask the other side to do ``op`` on its object ``handle``; serve its requests while waiting."""
+        """Ask the other side to do ``op`` on its object ``handle``; serve its requests while waiting.
+        Several threads may wait at once (an app the notebook serves calls back while the judge waits
+        for its HTTP answer): replies carry the number of their request."""
         payload, sent = self.encode([*args, kwargs])
-        self.channel.send({"op": op, "h": handle, "a": payload})
+        with self._turn:
+            self._last_id += 1
+            number = self._last_id
+        self.channel.send({"op": op, "h": handle, "a": payload, "id": number})
+        message = self._pump(lambda: number in self._replies, number)
+        result = self.decode(message.get("a"), sent=sent)
+        if len(result) != 3:
+            raise ProtocolError("a bad reply")
+        status, value, states = result
+        self._write_back(sent, states)
+        if status == "ok":
+            return value
+        if status == "raise" and isinstance(value, BaseException):
+            raise value
+        raise ProtocolError("a bad reply status")
+
+    def serve_until(self, finished: Callable[[], bool]) -> None:
+        """Serve the other side's requests until ``finished()``."""
+        self._pump(finished, None)
+
+    def _pump(self, finished: Callable[[], bool], number: int | None) -> dict[str, Any]:
+        """Read messages (one reader at a time), serve requests, file replies, until ``finished()``; return
+        the reply numbered ``number``."""
         while True:
-            message = self.channel.receive()
+            with self._turn:
+                while not finished() and self._reading:
+                    self._turn.wait(0.05)
+                if finished():
+                    return self._replies.pop(number) if number is not None else {}
+                self._reading = True
+            try:
+                message = self.channel.receive(idle=finished)
+            finally:
+                with self._turn:
+                    self._reading = False
+                    self._turn.notify_all()
+            if message is None:
+                continue
             if "op" in message:
                 self.serve_one(message)
                 continue
-            result = self.decode(message.get("a"), sent=sent)
-            if len(result) != 3:
-                raise ProtocolError("a bad reply")
-            status, value, states = result
-            self._write_back(sent, states)
-            if status == "ok":
-                return value
-            if status == "raise" and isinstance(value, BaseException):
-                raise value
-            raise ProtocolError("a bad reply status")
+            if type(message.get("re")) is not int:
+                raise ProtocolError("a reply to no request")
+            with self._turn:
+                self._replies[message["re"]] = message
+                self._turn.notify_all()
 
     def deferred_call(self, handle: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        """Calling the other side's coroutine function: a coroutine that makes the call when awaited."""
+        """Calling the other side's coroutine function: a coroutine that makes the call when awaited, from a
+        worker thread, so that the caller's event loop keeps running meanwhile."""
 
         async def call() -> Any:
-            return self.request("call", handle, list(args), kwargs)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(None, lambda: self.request("call", handle, list(args), kwargs))
 
         return call()
 
@@ -719,7 +763,7 @@ class Peer:
                 raise
             value, status = error.with_traceback(None), "raise"
         states = [[index, self._contents(obj)] for index, obj, before in snapshots if _changed(obj, before)]
-        self.channel.send({"a": self.encode([status, value, states], back=received)[0]})
+        self.channel.send({"a": self.encode([status, value, states], back=received)[0], "re": message.get("id")})
 
     def _contents(self, obj: Any) -> Any:
         """A fresh container holding what a received mutable object holds now (sent back by value)."""

@@ -26,7 +26,7 @@ from aieprep.grade import Outcome, grade_week, write_report
 from aieprep.sandbox import Limits
 from tests.conftest import ROOT, nbgrader_meta
 
-WEEK = "week09_guard"
+WEEK = "week09_judge"
 HIDDEN_MARKER = "HIDDEN-MARKER-7f3a"
 LIMITS = Limits(cell_seconds=4, notebook_seconds=30, memory_bytes=768 * 2**20, processes=64,
                 output_bytes=256 * 2**10)
@@ -37,7 +37,7 @@ WRONG_ADD = "def add(a, b):\n    return a - b"
 WRONG_DOUBLE = "def double(x):\n    return x + 1"
 
 
-def guard_week() -> nbformat.NotebookNode:
+def judge_week() -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
@@ -47,7 +47,7 @@ def guard_week() -> nbformat.NotebookNode:
         return cell
 
     nb.cells = [
-        nbformat.v4.new_markdown_cell("# Guard week\n## 1. Add (4 points)", id="intro"),
+        nbformat.v4.new_markdown_cell("# Judge week\n## 1. Add (4 points)", id="intro"),
         code("add", "def add(a, b):\n    ### BEGIN SOLUTION\n    return a + b\n    ### END SOLUTION",
              grade=False, solution=True, locked=False),
         code("test-add-visible", "from aieprep.testing import check\ncheck(add, 1, 2, expected=3)",
@@ -216,11 +216,11 @@ def file_digest(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A course with the guard week released into its gradebook."""
+    """A course with the judge week released into its gradebook."""
     root = tmp_path_factory.mktemp("grade") / "course"
     (root / "source" / WEEK).mkdir(parents=True)
     shutil.copyfile(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
-    nbformat.write(guard_week(), root / "source" / WEEK / f"{WEEK}.ipynb")
+    nbformat.write(judge_week(), root / "source" / WEEK / f"{WEEK}.ipynb")
     (root / "source" / WEEK / "numbers.txt").write_text("1 2 3\n")
     nbgrader(["generate_assignment", WEEK], cwd=root)
     return root
@@ -447,7 +447,7 @@ def _descends_from_us(pid: str) -> bool:
     return False
 
 
-def guard_kernels() -> list[str]:
+def own_kernels() -> list[str]:
     """Kernels and judges this test run started that are still alive (other runs on the machine are not ours)."""
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
@@ -455,20 +455,20 @@ def guard_kernels() -> list[str]:
             text = cmdline.read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if ("aieprep.guard" in text or "aieprep.judge" in text) and _descends_from_us(cmdline.parent.name):
+        if ("aieprep.kernel" in text or "aieprep.judge" in text) and _descends_from_us(cmdline.parent.name):
             found.append(text)
     return found
 
 
 def test_no_kernel_outlives_the_run(cohort: dict) -> None:
-    assert guard_kernels() == []
+    assert own_kernels() == []
 
 
 def test_without_the_sandbox_the_judge_still_decides(course: Path, cohort: dict) -> None:
     again = grade_week(course, WEEK, jobs=2, limits=LIMITS, students=["full", "transformer", "fake_agent"],
                        force=True, isolate=False)
     assert [(o.student, o.score) for o in again] == [("fake_agent", 0), ("full", 7), ("transformer", 0)]
-    assert guard_kernels() == []
+    assert own_kernels() == []
 
 
 def test_a_killed_run_resumes_without_losing_or_double_counting(course: Path, release: nbformat.NotebookNode,
@@ -522,4 +522,46 @@ def test_without_a_cgroup_rlimits_still_stop_a_memory_bomb(course: Path, cohort:
     monkeypatch.setattr(aieprep.sandbox, "_cgroup_dirs", lambda name: [])  # as for a grader without root
     again = grade_week(course, WEEK, jobs=2, limits=LIMITS, students=["memory_bomb", "full"], force=True)
     assert [(o.student, o.score) for o in again] == [("full", 7), ("memory_bomb", 4)]
-    assert guard_kernels() == []
+    assert own_kernels() == []
+
+
+def interrupted_week() -> nbformat.NotebookNode:
+    """One exercise: a test cell that calls ``add`` until the cell's time runs out, then a quick one."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    answer = nbformat.v4.new_code_cell("def add(a, b):\n    ### BEGIN SOLUTION\n    return a + b\n    ### END SOLUTION",
+                                       id="add")
+    answer.metadata["nbgrader"] = nbgrader_meta("add", grade=False, solution=True, locked=False)
+    endless = nbformat.v4.new_code_cell("i = 0\nwhile True:\n    assert add(i, 1) == i + 1\n    i += 1",
+                                        id="test-add-endless")
+    endless.metadata["nbgrader"] = nbgrader_meta("test-add-endless", grade=True, solution=False, locked=True, points=1)
+    quick = nbformat.v4.new_code_cell("assert add(2, 3) == 5", id="test-add-quick")
+    quick.metadata["nbgrader"] = nbgrader_meta("test-add-quick", grade=True, solution=False, locked=True, points=1)
+    nb.cells = [nbformat.v4.new_markdown_cell("## Add (2 points)", id="intro"), answer, endless, quick]
+    return nb
+
+
+def test_interrupting_honest_code_anywhere_never_flags_it(tmp_path: Path) -> None:
+    """The cell timeout interrupts the kernel while it answers the judge, at a different moment for each
+    submission (their add does a different amount of work, and two run at once): the endless test fails,
+    the next test still passes, and no one is flagged."""
+    if not shutil.which("bwrap"):
+        pytest.skip("grading needs bubblewrap (bwrap)")
+    week = "week09_interrupted"
+    root = tmp_path / "course"
+    (root / "source" / week).mkdir(parents=True)
+    shutil.copyfile(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    nbformat.write(interrupted_week(), root / "source" / week / f"{week}.ipynb")
+    nbgrader(["generate_assignment", week], cwd=root)
+    release = nbformat.read(root / "release" / week / f"{week}.ipynb", as_version=4)
+    students = [f"honest{n}" for n in range(8)]
+    for n, student in enumerate(students):
+        nb = nbformat.from_dict(json.loads(json.dumps(release)))
+        nb.cells[1].source = f"def add(a, b):\n    sum(range({n * 37 % 200}))\n    return a + b"
+        folder = root / "submitted" / student / week
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / f"{week}.ipynb")
+    limits = Limits(cell_seconds=1, notebook_seconds=60, memory_bytes=768 * 2**20, processes=64)
+    outcomes = grade_week(root, week, jobs=2, limits=limits)
+    assert [(o.student, o.status, o.score, o.tampered) for o in outcomes] == [(s, "graded", 1, False) for s in students], \
+        [o.problems for o in outcomes]

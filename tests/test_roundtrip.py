@@ -1,5 +1,5 @@
 """The autograde round trip through nbgrader's own commands and gradebook, and through ``aieprep grade``
-(sandboxed, guarded): the learner version as released scores zero on every test cell; the master (every
+(sandboxed, judged): the learner version as released scores zero on every test cell; the master (every
 answer in place) scores full marks, with nothing flagged."""
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ def graded(request: pytest.FixtureRequest) -> tuple[str, dict[str, dict[str, tup
     with scratch_course(ROOT, [week]) as course:
         nbgrader(["generate_assignment", week, "--force"], cwd=course)
         pairs = [("blank", course / "release"), ("solved", course / "source")]
-        for student, folder in pairs + [(f"{s}_guarded", f) for s, f in pairs]:
+        for student, folder in pairs + [(f"{s}_judged", f) for s, f in pairs]:
             dest = course / "submitted" / student / week
             dest.mkdir(parents=True)
             shutil.copyfile(folder / week / f"{week}.ipynb", dest / f"{week}.ipynb")
         nbgrader(["autograde", week, "--force", "--student", "blank"], cwd=course)
         nbgrader(["autograde", week, "--force", "--student", "solved"], cwd=course)
         if shutil.which("bwrap") or os.environ.get("CI"):
-            outcomes = grade_week(course, week, jobs=2, students=["blank_guarded", "solved_guarded"])
+            outcomes = grade_week(course, week, jobs=2, students=["blank_judged", "solved_judged"])
             assert not [o for o in outcomes if o.problems or o.tampered], outcomes
         scores = {}
         with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
@@ -46,14 +46,14 @@ def graded(request: pytest.FixtureRequest) -> tuple[str, dict[str, dict[str, tup
 @pytest.mark.parametrize("grader", ["nbgrader", "aieprep"])
 def test_blank_scores_zero_on_every_test_cell(graded, grader: str) -> None:
     _, scores = graded
-    blank = scores["blank" if grader == "nbgrader" else "blank_guarded"]
+    blank = scores["blank" if grader == "nbgrader" else "blank_judged"]
     assert blank and {k: s for k, (s, _) in blank.items() if s != 0} == {}
 
 
 @pytest.mark.parametrize("grader", ["nbgrader", "aieprep"])
 def test_solved_scores_full_marks_on_every_test_cell(graded, grader: str) -> None:
     _, scores = graded
-    solved = scores["solved" if grader == "nbgrader" else "solved_guarded"]
+    solved = scores["solved" if grader == "nbgrader" else "solved_judged"]
     assert solved and {k: (s, m) for k, (s, m) in solved.items() if s != m} == {}
 
 
