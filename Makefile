@@ -45,7 +45,7 @@ lab: $(STAMP)
 	$(BIN)/aieprep workspace
 	mkdir -p .exchange
 	@echo "JupyterLab on the course: your notebooks are in work/; open the URL printed below (with its token)."
-	$(BIN)/jupyter lab --no-browser $(ROOT_FLAG) --ip=$(LAB_IP) --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR) \
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --no-browser $(ROOT_FLAG) --ip=$(LAB_IP) --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR) \
 		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
 test: setup

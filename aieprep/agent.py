@@ -34,10 +34,13 @@ def _peer_for(namespace: dict[str, Any]) -> Peer:
             return lookup(name)(*args, **kwargs)
 
         def hello(names: list[str]) -> None:
-            peer.course_names = {n for n in names if type(n) is str}
+            peer.set_course_names({n for n in names if type(n) is str})
 
         def done() -> None:
             peer.done = True
+
+        def map_calls(func: Any, items: list[Any]) -> list[Any]:
+            return [func(item) for item in items]
 
         def asgi_start(app: Any, path: str) -> None:
             _serve_app(app, path)
@@ -50,7 +53,7 @@ def _peer_for(namespace: dict[str, Any]) -> Peer:
 
         peer = Peer(Channel(socket.socket(socket.AF_UNIX)), course_class, set(), private=False,
                     extra_ops={"hello": hello, "ns": lookup, "notebook": in_notebook, "done": done,
-                               "asgi_start": asgi_start, "asgi_stop": asgi_stop})
+                               "asgi_start": asgi_start, "asgi_stop": asgi_stop, "map": map_calls})
         _peers[id(namespace)] = peer
     return peer
 

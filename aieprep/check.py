@@ -1,4 +1,9 @@
-"""``aieprep check``: grade a copy of a learner's notebook with the hidden tests, using nbgrader itself."""
+"""``aieprep check``: grade a copy of a learner's notebook with the hidden tests, exactly as the cohort is graded.
+
+The check runs :func:`aieprep.grade.grade_week` on a one-learner scratch course: the same rebuild, the same
+judge and the same recording with nbgrader's preprocessors, so a test cell passes here exactly when it
+passes on grading day. Its kernel runs without the sandbox by default (``--sandbox`` to use it).
+"""
 
 from __future__ import annotations
 
@@ -20,7 +25,8 @@ import nbformat
 from . import __version__
 from .course import CourseError, course_root, grade_cells, master_notebook, read_notebook, scratch_course, weeks
 
-__all__ = ["CheckResult", "QuestionScore", "check_notebook", "format_report", "identify_week"]
+__all__ = ["CheckResult", "QuestionScore", "check_notebook", "check_this_notebook", "format_report", "identify_week",
+           "history_file", "record"]
 
 STUDENT = "learner"
 
@@ -41,6 +47,7 @@ class CheckResult:
     week: str
     questions: list[QuestionScore]
     feedback: Path
+    notes: list[str] = field(default_factory=list)  # what grading reported (cells added, limits hit)
 
     @property
     def score(self) -> float:
@@ -98,8 +105,10 @@ def _first_error_line(cell: nbformat.NotebookNode) -> str:
     return ""
 
 
-def check_notebook(path: Path, week: str | None = None, feedback: Path | None = None) -> CheckResult:
-    """Autograde a copy of the notebook at ``path`` with the hidden tests; the learner's file is only read."""
+def check_notebook(path: Path, week: str | None = None, feedback: Path | None = None,
+                   sandbox: bool = False) -> CheckResult:
+    """Grade a copy of the notebook at ``path`` with the hidden tests, as ``aieprep grade`` does; the
+    learner's file is only read."""
     path = path.resolve()
     root = course_root(path.parent)
     nb = read_notebook(path)
@@ -114,9 +123,16 @@ def check_notebook(path: Path, week: str | None = None, feedback: Path | None = 
         submission = scratch / "submitted" / STUDENT / week
         submission.mkdir(parents=True)
         shutil.copyfile(path, submission / master_path.name)
+        from .grade import grade_week
+
         with warnings.catch_warnings():  # nbgrader's own SQLAlchemy warnings are not the learner's business
             warnings.simplefilter("ignore")
-            _run(api.autograde(week, STUDENT), "autograde")
+            (outcome,) = grade_week(scratch, week, jobs=1, isolate=sandbox, students=[STUDENT], force=True)
+            if outcome.status != "graded":
+                raise CourseError("; ".join(outcome.problems) or "the notebook could not be graded")
+            died = [p for p in outcome.problems if p.startswith("the kernel stopped")]
+            if died:
+                raise CourseError(KNOWN_FAILURES["DeadKernelError"])
             _run(api.generate_feedback(week, STUDENT), "generate_feedback")
         graded = nbformat.read(scratch / "autograded" / STUDENT / week / master_path.name, as_version=4)
         scores = _scores_from_gradebook(scratch, week, master_path.stem)
@@ -136,7 +152,7 @@ def check_notebook(path: Path, week: str | None = None, feedback: Path | None = 
         q.max_score += cell.points
         if cell.kind == "auto" and score < cell.points:
             q.failures.append(f"{cell.grade_id}: {errors.get(cell.grade_id) or 'failed'}")
-    return CheckResult(week, list(questions.values()), feedback)
+    return CheckResult(week, list(questions.values()), feedback, outcome.problems)
 
 
 def _nbgrader_api(scratch: Path) -> Any:
@@ -248,5 +264,55 @@ def format_report(result: CheckResult) -> str:
     failures = [f for q in result.questions for f in q.failures]
     if failures:
         lines += ["", "failed tests:"] + [f"  {f}" for f in failures]
+    if result.notes:
+        lines += ["", "notes:"] + [f"  {n}" for n in result.notes]
     lines += ["", f"feedback: {result.feedback}"]
     return "\n".join(lines)
+
+
+def history_file() -> Path:
+    """Where every self-check's score is recorded, one JSON line each: ``$AIEPREP_DATA_DIR/checks.jsonl``
+    (default ``~/.local/share/aieprep``). The progress view reads it; the grader never does."""
+    base = os.environ.get("AIEPREP_DATA_DIR") or Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "aieprep"
+    return Path(base) / "checks.jsonl"
+
+
+def record(result: CheckResult, now: float | None = None) -> None:
+    """Append the check's score to :func:`history_file` (one line, written at once: a crash never leaves
+    half a record behind the earlier ones)."""
+    import json
+    import time
+
+    path = history_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps({"week": result.week, "score": result.score, "max_score": result.max_score,
+                       "time": time.time() if now is None else now,
+                       "questions": {q.question: [q.score, q.max_score] for q in result.questions if q.kind == "auto"}})
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (line + "\n").encode())
+    finally:
+        os.close(fd)
+
+
+def check_this_notebook() -> CheckResult:
+    """The self-check, from inside a notebook: grade the notebook this kernel belongs to (as saved: save
+    first), print the table and link the feedback page. ``from aieprep.check import check_this_notebook``."""
+    session = os.environ.get("JPY_SESSION_NAME", "")
+    path = Path(session)
+    if not session or path.suffix != ".ipynb":
+        raise CourseError("this kernel does not know its notebook (JupyterLab tells it in JPY_SESSION_NAME): "
+                          "run `aieprep check NOTEBOOK` in a terminal instead")
+    if not path.is_absolute():
+        path = (Path.cwd() / path.name) if (Path.cwd() / path.name).is_file() else course_root() / path
+    result = check_notebook(path)
+    record(result)
+    print(format_report(result))
+    try:
+        from IPython.display import HTML, display
+
+        relative = os.path.relpath(result.feedback, Path.cwd())
+        display(HTML(f'<a href="{relative}" target="_blank">Open the feedback page</a>'))
+    except ImportError:
+        pass
+    return result

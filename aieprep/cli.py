@@ -13,9 +13,11 @@ WORKSPACE = "work"
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .check import check_notebook, format_report
+    from .check import check_notebook, format_report, record
 
-    result = check_notebook(Path(args.notebook), week=args.week, feedback=args.feedback and Path(args.feedback))
+    result = check_notebook(Path(args.notebook), week=args.week, feedback=args.feedback and Path(args.feedback),
+                            sandbox=args.sandbox)
+    record(result)
     print(format_report(result))
     return 0
 
@@ -103,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("notebook", help="path to your notebook, e.g. work/week01_python_ds/week01_python_ds.ipynb")
     p.add_argument("--week", help="the week it belongs to (found from its cells when omitted)")
     p.add_argument("--feedback", help="where to write the HTML feedback (default: beside the notebook)")
+    p.add_argument("--sandbox", action="store_true", help="run the notebook in the grader's sandbox (needs bubblewrap)")
     p.set_defaults(run=_check)
 
     p = sub.add_parser("grade", help="autograde every collected submission of a week, sandboxed, N at a time")

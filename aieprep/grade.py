@@ -253,11 +253,13 @@ class _JudgeProcess:
         return cls(proc)
 
     async def send(self, command: dict[str, Any], answer: bool = True) -> dict[str, Any]:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+        assert self.proc.stdin is not None
         self.proc.stdin.write((json.dumps(command) + "\n").encode())
         await self.proc.stdin.drain()
-        if not answer:
-            return {}
+        return await self.answer() if answer else {}
+
+    async def answer(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
         line = await self.proc.stdout.readline()
         if not line:
             raise RuntimeError("the judge stopped (see judge.log)")
@@ -280,6 +282,7 @@ async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], given: list
     judge = await _JudgeProcess.start(boot / "judge.sock", settings.root / "release" / week, workspace / "judge.log")
     verdicts: dict[int, tuple[str, str]] = {}
     problems: list[str] = []
+    kernel_failure = ""
     km = SandboxKernelManager()
     km.configure(boot_dir=boot, data_dir=settings.root / "release" / week, week=week, course=settings.root,
                  exchange=settings.exchange, limits=limits, isolate=isolate)
@@ -287,9 +290,10 @@ async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], given: list
                            record_timing=False, startup_timeout=120, shutdown_kernel="immediate",
                            iopub_timeout=10)
     client.output_budget = limits.output_bytes
-    try:
-        await judge.send({"given": given})
-        await judge.send({"tests": {str(k): v for k, v in tests.items()}})
+    try:  # the judge reads the course's code while the kernel starts; its answers are read before the first test
+        await judge.send({"given": given}, answer=False)
+        await judge.send({"tests": {str(k): v for k, v in tests.items()}}, answer=False)
+        unread = 2
         async with client.async_setup_kernel():
             deadline = time.monotonic() + limits.notebook_seconds
             for index, cell in enumerate(nb.cells):
@@ -301,6 +305,9 @@ async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], given: list
                     break
                 try:
                     if index in tests:
+                        for _ in range(unread):
+                            await judge.answer()
+                        unread = 0
                         await judge.send({"run": index}, answer=False)
                         try:
                             await asyncio.wait_for(client.async_execute_cell(cell, index), remaining + 5)
@@ -319,7 +326,11 @@ async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], given: list
                     problems.append(f"cell {index + 1}: {type(error).__name__}: {str(error)[:200]}")
                     break
     except Exception as error:
-        problems.append(f"the kernel failed: {type(error).__name__}: {str(error).splitlines()[0][:300] if str(error) else ''}")
+        started = bool(verdicts) or client.kc is not None
+        reason = f"{type(error).__name__}: {str(error).splitlines()[0][:300] if str(error) else ''}"
+        if not started:  # nothing of the submission ran: an error to retry, not a zero to record
+            kernel_failure = f"the kernel did not start: {reason}"
+        problems.append(f"the kernel failed: {reason}")
     finally:
         try:
             if km.has_kernel:  # nbclient leaves a kernel manager it was given running
@@ -332,9 +343,16 @@ async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], given: list
             subprocess.run(["umount", "-l", str(boot)], check=False, capture_output=True)
     if os.environ.get("AIEPREP_JUDGE_LOG"):  # per-test times, for benchmarks
         shutil.copyfile(workspace / "judge.log", os.environ["AIEPREP_JUDGE_LOG"] + f".{os.getpid()}.{id(nb)}")
+    if kernel_failure:
+        raise GradingFailure(kernel_failure)
     reasons = Counter(message for status, message in verdicts.values() if status == "tamper")
     problems += [f"tampering: {message} ({n} test{'s' if n > 1 else ''} failed for it)" for message, n in reasons.items()]
     return Execution(nb, verdicts, problems, bool(reasons))
+
+
+class GradingFailure(Exception):
+    """The grader could not run a submission at all (its kernel did not start): nothing is recorded, and
+    the next run tries again."""
 
 
 # --- 4: record -----------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ import traceback
 from typing import Any
 
 from . import testing
-from .wire import Channel, ChannelClosed, Peer, ProtocolError, Remote, RemoteError
+from .wire import Channel, ChannelClosed, Peer, ProtocolError, Remote, RemoteError, RemoteMethod
 
 __all__ = ["definitions", "main"]
 
@@ -85,6 +85,7 @@ class Judge:
         self.apps: list[str] = []  # sockets of the notebook's apps served during the running test
         self.socket_dir = os.path.dirname(socket_path)
         testing._notebook_call = self.in_notebook
+        testing._notebook_map = self.map_calls
 
     # --- the course's code -------------------------------------------------------------------------------
 
@@ -100,7 +101,7 @@ class Judge:
         self.course_classes.clear()
         self.course_classes.update({name: value for name, value in self.namespace.items()
                                     if isinstance(value, type) and value.__module__ == "__main__"})
-        self.peer.course_names = set(self.course_classes)
+        self.peer.set_course_names(set(self.course_classes))
         if getattr(self.namespace.get("TestClient"), "__module__", "").startswith(("starlette.", "fastapi.")):
             self.namespace["TestClient"] = self.test_client  # an app of the notebook is reached over HTTP
         return errors
@@ -141,6 +142,11 @@ class Judge:
 
     def in_notebook(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         return self.connect().request("notebook", None, [name, *args], kwargs)
+
+    def map_calls(self, func: Any, items: list[Any]) -> Any:
+        if not isinstance(func, (Remote, RemoteMethod)):
+            return NotImplemented
+        return self.connect().request("map", None, [func, items], {})
 
     def finish_channel(self) -> None:
         """Tell the notebook the test is over (accepting its connection first if it has not been)."""
@@ -229,6 +235,7 @@ class NotebookTestClient:
         self._start()
         with ThreadPoolExecutor(1) as pool:
             future = pool.submit(self.http.request, method, url, **kwargs)
+            future.add_done_callback(lambda _: self.judge.peer.channel.wake())
             self.judge.peer.serve_until(future.done)
             return future.result()
 

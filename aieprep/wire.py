@@ -29,6 +29,7 @@ import builtins
 import collections
 import inspect
 import json
+import select
 import socket
 import struct
 import sys
@@ -37,7 +38,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Channel", "ChannelClosed", "Peer", "ProtocolError", "Remote", "RemoteError"]
+__all__ = ["Channel", "ChannelClosed", "Peer", "ProtocolError", "Remote", "RemoteError", "RemoteMethod"]
 
 MAX_FRAME = 256 * 2**20
 _HEADER = struct.Struct(">I")
@@ -64,6 +65,14 @@ class Channel:
         self.abort = abort
         if abort is not None:
             sock.settimeout(0.05)
+        self._wake_read, self._wake_write = socket.socketpair()  # wake() ends a wait for a message at once
+
+    def wake(self) -> None:
+        """Make a ``receive(idle=…)`` that is waiting look at ``idle()`` now."""
+        try:
+            self._wake_write.send(b"!")
+        except OSError:
+            pass
 
     def send(self, message: dict[str, Any]) -> None:
         data = json.dumps(message, separators=(",", ":"), allow_nan=True).encode()
@@ -75,6 +84,16 @@ class Channel:
     def _exactly(self, n: int, idle: Callable[[], bool] | None = None) -> bytes | None:
         chunks, left = [], n
         while left:
+            if idle is not None and left == n:  # between messages: wait for one, or for wake()
+                ready, _, _ = select.select([self.sock, self._wake_read], [], [], 0.05)
+                if self._wake_read in ready:
+                    self._wake_read.recv(4096)
+                if self.sock not in ready:
+                    if self.abort is not None and self.abort():
+                        raise ChannelClosed("stopped waiting: the notebook's cell has ended")
+                    if idle():
+                        return None
+                    continue
             try:
                 chunk = self.sock.recv(min(left, 1 << 20))
             except TimeoutError:
@@ -108,10 +127,11 @@ class Channel:
         return message
 
     def close(self) -> None:
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        for sock in (self.sock, self._wake_read, self._wake_write):
+            try:
+                sock.close()
+            except OSError:
+                pass
 
 
 class Remote:
@@ -138,7 +158,7 @@ class Remote:
         if name.startswith("__") and name.endswith("__") and name not in _PUBLIC_DUNDERS:
             raise AttributeError(name)
         if name in self._info.get("m", ()):
-            return _Method(self, name)
+            return RemoteMethod(self, name)
         return self._ask("getattr", name)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -214,7 +234,7 @@ class Remote:
         return self
 
 
-class _Method:
+class RemoteMethod:
     """A method of a remote object, called in one request (``q.push(x)``)."""
 
     __slots__ = ("_owner", "_name", "__name__")
@@ -277,11 +297,17 @@ class Peer:
         self.handles: dict[int, Any] = {}
         self._handle_ids: dict[int, int] = {}
         self._stand_ins: dict[str, type] = {}
+        self._course_kinds: dict[type, bool] = {}
         self.done = False
         self._turn = threading.Condition()
         self._reading = False
         self._replies: dict[int, dict[str, Any]] = {}
         self._last_id = 0
+
+    def set_course_names(self, names: set[str]) -> None:
+        """The names of the course's classes, whose instances cross by value."""
+        self.course_names = set(names)
+        self._course_kinds.clear()
 
     # --- encoding ----------------------------------------------------------------------------------------
 
@@ -328,8 +354,18 @@ class Peer:
             work.append((index, value))
             return {"r": index}
 
+        course_kinds = self._course_kinds
+
         def entry(value: Any) -> dict[str, Any]:
             kind = type(value)
+            course = course_kinds.get(kind)
+            if course is None:
+                course = course_kinds[kind] = (kind.__name__ in self.course_names
+                                               and self.course_classes(kind.__name__) is kind
+                                               and not issubclass(kind, BaseException)
+                                               and not any("__call__" in vars(c) for c in kind.__mro__))
+            if course:  # the course's own data classes cross by value; its callables stay where they are
+                return self._course_object(value, node)
             if kind is _State:
                 return {"k": "state", "d": [[name, node(v)] for name, v in value.state.items()],
                         "base": node(value.base)}
@@ -359,9 +395,6 @@ class Peer:
                 return {"k": "defaultdict", "f": named, "v": [[node(k), node(v)] for k, v in value.items()]}
             if isinstance(value, BaseException):
                 return self._exception(value, node)
-            if kind.__name__ in self.course_names and self.course_classes(kind.__name__) is kind \
-                    and not callable(value):  # a course clock or fake is called where it lives
-                return self._course_object(value, node)
             np = _numpy()
             if np is not None and isinstance(value, np.ndarray) and kind is np.ndarray:
                 if value.dtype.kind in "biufc" and not value.dtype.hasobject:
@@ -380,6 +413,8 @@ class Peer:
                 return {"k": "class", "v": _qualified(value), "mro": [_qualified(c) for c in value.__mro__[1:8]]}
             if isinstance(value, Remote) and value._peer is self:
                 return {"k": "yours", "h": value._handle}
+            if isinstance(value, RemoteMethod) and value._owner._peer is self:
+                return {"k": "yours", "h": value._owner._handle, "m": value._name}
             plain = self._plain_base(value)
             if plain is not None:
                 return entry(plain)
@@ -415,14 +450,18 @@ class Peer:
         return self._stand_ins[name]
 
     def _course_object(self, value: Any, node: Callable[[Any], Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"k": "obj", "cls": type(value).__name__}
+        cls = type(value)
+        out: dict[str, Any] = {"k": "obj", "cls": cls.__name__}
         state = getattr(value, "__dict__", None)
-        out["d"] = [[name, node(v)] for name, v in state.items()] if isinstance(state, dict) else []
-        for base, tag in ((list, "list"), (dict, "dict"), (int, "int"), (float, "float"), (str, "str"),
-                          (tuple, "tuple"), (set, "set")):
-            if isinstance(value, base):
-                out["base"] = [tag, node(base(value) if base is not dict else dict(value.items()))]
-                break
+        out["d"] = [[name, node(v)] for name, v in state.items()] if type(state) is dict else []
+        if cls not in _PLAIN_BASES:
+            _PLAIN_BASES[cls] = next(((base, tag) for base, tag in ((list, "list"), (dict, "dict"), (int, "int"),
+                                      (float, "float"), (str, "str"), (tuple, "tuple"), (set, "set"))
+                                      if issubclass(cls, base)), None)
+        plain = _PLAIN_BASES[cls]
+        if plain is not None:
+            base, tag = plain
+            out["base"] = [tag, node(base(value) if base is not dict else dict(value.items()))]
         return out
 
     def _exception(self, error: BaseException, node: Callable[[Any], Any]) -> dict[str, Any]:
@@ -477,7 +516,12 @@ class Peer:
         fill: list[tuple[Any, dict[str, Any]]] = []
 
         def value_of(node: Any) -> Any:
-            if type(node) in _SCALARS:
+            kind = type(node)
+            if kind is dict:
+                index = node.get("r")
+                if type(index) is int and index in built:
+                    return built[index]
+            elif kind in _SCALARS:
                 return node
             if type(node) is dict and "b" in node:
                 if sent is None or type(node["b"]) is not int or node["b"] not in sent:
@@ -498,8 +542,7 @@ class Peer:
             kind = item["k"]
             base = item.get("base")
             immutable_obj = kind == "obj" and isinstance(base, list) and bool(base) and base[0] in _IMMUTABLE_BASES
-            if kind in ("list", "dict", "set", "deque", "Counter", "OrderedDict", "defaultdict", "bytearray", "obj") \
-                    and not immutable_obj:
+            if kind in _MUTABLE_KINDS and not immutable_obj:
                 shell = self._shell(item)
                 built[index] = shell
                 if received is not None:
@@ -620,10 +663,14 @@ class Peer:
                 raise ProtocolError("a bad handle")
             return Remote(self, handle, info)
         if kind == "yours":
-            handle = item.get("h")
+            handle, method = item.get("h"), item.get("m")
             if type(handle) is not int or handle not in self.handles:
                 raise ProtocolError("a reference to an object this side never sent")
-            return self.handles[handle]
+            if method is None:
+                return self.handles[handle]
+            if type(method) is not str or (self.private and method.startswith("_")):
+                raise ProtocolError("a bad method reference")
+            return getattr(self.handles[handle], method)
         if kind == "state":
             state = item.get("d")
             if type(state) is not list:
@@ -671,12 +718,20 @@ class Peer:
         """Ask the other side to do ``op`` on its object ``handle``; serve its requests while waiting.
         Several threads may wait at once (an app the notebook serves calls back while the judge waits
         for its HTTP answer): replies carry the number of their request."""
-        payload, sent = self.encode([*args, kwargs])
         with self._turn:
             self._last_id += 1
             number = self._last_id
-        self.channel.send({"op": op, "h": handle, "a": payload, "id": number})
+        if all(_is_scalar(a) for a in args) and all(_is_scalar(v) for v in kwargs.values()):
+            sent: dict[int, Any] = {}  # the fast path: plain values only, no table
+            self.channel.send({"op": op, "h": handle, "s": list(args), "kw": kwargs, "id": number})
+        else:
+            payload, sent = self.encode([*args, kwargs])
+            self.channel.send({"op": op, "h": handle, "a": payload, "id": number})
         message = self._pump(lambda: number in self._replies, number)
+        if "s" in message:
+            if not _is_scalar(message["s"]):
+                raise ProtocolError("a bad plain reply")
+            return message["s"]
         result = self.decode(message.get("a"), sent=sent)
         if len(result) != 3:
             raise ProtocolError("a bad reply")
@@ -745,7 +800,13 @@ class Peer:
         received: dict[int, int] = {}
         mutable: list[tuple[int, Any]] = []
         try:
-            *args, kwargs = self.decode(message.get("a"), received=received, mutable=mutable)
+            if "s" in message:
+                args, kwargs = message["s"], message.get("kw")
+                if type(args) is not list or type(kwargs) is not dict or not all(map(_is_scalar, args)) \
+                        or not all(_is_scalar(v) for v in kwargs.values()):
+                    raise ProtocolError("bad plain arguments")
+            else:
+                *args, kwargs = self.decode(message.get("a"), received=received, mutable=mutable)
             snapshots = [(index, obj, _snapshot(obj)) for index, obj in mutable]
             if type(kwargs) is not dict or not all(type(k) is str for k in kwargs):
                 raise ProtocolError("bad arguments")
@@ -763,6 +824,9 @@ class Peer:
                 raise
             value, status = error.with_traceback(None), "raise"
         states = [[index, self._contents(obj)] for index, obj, before in snapshots if _changed(obj, before)]
+        if status == "ok" and not states and _is_scalar(value):
+            self.channel.send({"s": value, "re": message.get("id")})
+            return
         self.channel.send({"a": self.encode([status, value, states], back=received)[0], "re": message.get("id")})
 
     def _contents(self, obj: Any) -> Any:
@@ -854,6 +918,8 @@ class RemoteClass:
 
 
 _IMMUTABLE_BASES = ("int", "float", "str", "tuple")
+_MUTABLE_KINDS = frozenset({"list", "dict", "set", "deque", "Counter", "OrderedDict", "defaultdict", "bytearray", "obj"})
+_PLAIN_BASES: dict[type, tuple[type, str] | None] = {}
 
 
 class _State:
@@ -863,6 +929,11 @@ class _State:
 
     def __init__(self, state: dict[str, Any], base: Any) -> None:
         self.state, self.base = state, base
+
+
+def _is_scalar(value: Any) -> bool:
+    kind = type(value)
+    return kind in _SCALARS and (kind is not int or abs(value) < 1 << 63)
 
 
 def _numeric_dtype(np: Any, item: dict[str, Any]) -> Any:

@@ -1,4 +1,5 @@
-"""`aieprep check`: a learner's self-check with the hidden tests, through nbgrader's real autograder."""
+"""`aieprep check`: a learner's self-check with the hidden tests: the cohort grader (`aieprep grade`, its judge
+and nbgrader's recording) run on one learner's copy."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def test_hidden_tests_take_points_the_visible_ones_give(tiny_course: Path, tmp_p
     answer(nb, "w1_add", "def w1_add(a, b):\n    return abs(a + b)")  # passes the visible asserts only
     result = check_notebook(nb)
     add = next(q for q in result.questions if q.question == "w1_add")
-    assert add.score == 1 and add.failures == ["test-w1_add-hidden: AssertionError:"]
+    assert add.score == 1 and [f.split(":")[:2] for f in add.failures] == [["test-w1_add-hidden", " AssertionError"]]
 
 
 def test_check_prints_table_and_total_and_exits_zero(tiny_course: Path, tmp_path: Path) -> None:
@@ -168,3 +169,51 @@ def test_feedback_shows_the_error_message_but_not_the_hidden_tests(tiny_course: 
     assert "negative numbers are not handled" in text  # the hidden test's failure, as a message
     assert "w1_add(-5, 2)" not in text and "BEGIN HIDDEN TESTS" not in text  # the hidden test stays hidden
     assert "w1_add(0, 0)" in text and "hidden tests: they ran" in text  # visible tests shown, hidden ones noted
+
+
+def test_check_and_grade_give_the_same_verdict_on_every_test_cell(tiny_course: Path, tmp_path: Path) -> None:
+    """One meaning of pass: the check's score and failing cells equal the cohort grader's for the same file."""
+    from nbgrader.api import Gradebook
+
+    from aieprep.course import nbgrader
+    from aieprep.grade import grade_week
+
+    path = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    answer(path, "w1_add", "def w1_add(a, b):\n    return abs(a + b)")  # visible tests pass, a hidden one fails
+    answer(path, "w1_double", "def w1_double(x):\n    return x + x")
+    checked = check_notebook(path)
+    nbgrader(["generate_assignment", "week01_tiny", "--force"], cwd=tiny_course)
+    folder = tiny_course / "submitted" / "alice" / "week01_tiny"
+    folder.mkdir(parents=True)
+    shutil.copyfile(path, folder / "week01_tiny.ipynb")
+    (outcome,) = grade_week(tiny_course, "week01_tiny", jobs=1, isolate=False, students=["alice"])
+    with Gradebook(f"sqlite:///{tiny_course / 'gradebook.db'}") as gb:
+        graded = {g.name: g.score for g in gb.find_submission_notebook("week01_tiny", "week01_tiny", "alice").grades
+                  if g.cell_type == "code"}
+    failing = sorted(name for name, score in graded.items() if score == 0)
+    assert sorted(f.split(":")[0] for q in checked.questions for f in q.failures) == failing == ["test-w1_add-hidden"]
+    assert checked.score == outcome.score == 3  # (the gradebook's maximum also counts the reflection answer)
+
+
+def test_every_check_is_recorded_for_the_progress_view(tiny_course: Path, tmp_path: Path) -> None:
+    path = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    env = {**__import__("os").environ, "AIEPREP_DATA_DIR": str(tmp_path / "data")}
+    for _ in range(2):
+        subprocess.run([sys.executable, "-m", "aieprep.cli", "check", str(path)], env=env, check=True,
+                       capture_output=True)
+    lines = [json.loads(line) for line in (tmp_path / "data" / "checks.jsonl").read_text().splitlines()]
+    assert [(r["week"], r["score"], r["max_score"]) for r in lines] == [("week01_tiny", 0, 5)] * 2
+
+
+def test_a_notebook_checks_itself(tiny_course: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """What the one-line cell does in JupyterLab, which names the kernel's notebook in JPY_SESSION_NAME."""
+    from aieprep.check import check_this_notebook
+
+    path = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    answer(path, "w1_double", "def w1_double(x):\n    return 2 * x")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(path))
+    monkeypatch.setenv("AIEPREP_DATA_DIR", str(tmp_path / "data"))
+    result = check_this_notebook()
+    assert (result.week, result.score) == ("week01_tiny", 2)
+    assert "total" in capsys.readouterr().out and (tmp_path / "data" / "checks.jsonl").is_file()

@@ -28,6 +28,7 @@ from tests.conftest import ROOT, nbgrader_meta
 
 WEEK = "week09_judge"
 HIDDEN_MARKER = "HIDDEN-MARKER-7f3a"
+BACKUP = Path("/var/tmp") / f"aieprep-backup-{os.getpid()}"  # outside the course, the home and /tmp
 LIMITS = Limits(cell_seconds=4, notebook_seconds=30, memory_bytes=768 * 2**20, processes=64,
                 output_bytes=256 * 2**10)
 
@@ -194,6 +195,12 @@ HOSTILE: dict[str, tuple[tuple[str, str], float, bool]] = {
     "patch_library_state": (attack("import copy\ncopy._deepcopy_dispatch[int] = lambda x, memo: 3"), 0, False),
     "silent_agent": (attack("import aieprep.agent\naieprep.agent.serve = lambda *a: None", right_add=True), 0, False),
     "fake_agent": (attack(FAKE_AGENT, right_add=True), 0, True),
+    "raw_memory": (attack("import ctypes, numpy, sys\nfound = []\nfor obj in list(sys.modules.values())[:50]:\n"
+                          "    view = numpy.frombuffer((ctypes.c_char * 64).from_address(id(obj)), dtype=numpy.uint8)\n"
+                          "    found.append(bytes(view))"), 0, False),
+    "fill_boot_folder": ((RIGHT_ADD, "import glob\nfor folder in glob.glob('/tmp/aieprep-*/boot'):\n    try:\n"
+                          "        with open(folder + '/fill', 'wb') as f:\n            for _ in range(64):\n"
+                          "                f.write(b'x' * 2**22)\n    except OSError:\n        pass\n" + RIGHT_DOUBLE), 7, False),
 }
 
 
@@ -261,7 +268,7 @@ def cohort(course: Path, release: nbformat.NotebookNode) -> dict:
         "import glob, os, socket\n"
         f"course = {str(course)!r}\n"
         "found = []\n"
-        "for pattern in [course + '/**/*', '/tmp/**/*', os.path.expanduser('~') + '/**/*']:\n"
+        f"for pattern in [course + '/**/*', '/tmp/**/*', os.path.expanduser('~') + '/**/*', {str(BACKUP)!r} + '/**/*']:\n"
         "    for path in glob.glob(pattern, recursive=True):\n"
         "        try:\n"
         "            text = open(path, errors='replace').read()\n"
@@ -297,8 +304,13 @@ def cohort(course: Path, release: nbformat.NotebookNode) -> dict:
     linked = course / "submitted" / "linked" / WEEK
     linked.mkdir(parents=True)
     (linked / f"{WEEK}.ipynb").symlink_to(full_notebook)
+    BACKUP.mkdir(parents=True, exist_ok=True)  # a second copy of the course elsewhere on the machine
+    shutil.copytree(course / "source", BACKUP / "source", dirs_exist_ok=True)
     before = {p: file_digest(p) for p in [course / "gradebook.db", *(course / "submitted").rglob("*.ipynb")]}
-    outcomes = grade_week(course, WEEK, jobs=2, limits=LIMITS)
+    try:
+        outcomes = grade_week(course, WEEK, jobs=2, limits=LIMITS)
+    finally:
+        shutil.rmtree(BACKUP, ignore_errors=True)
     after = {p: file_digest(p) for p in before if p.name != "gradebook.db"}
     return {"outcomes": {o.student: o for o in outcomes}, "before": before, "after": after}
 

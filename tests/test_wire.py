@@ -44,6 +44,15 @@ class Queue:
         return self.items.pop(0)
 
 
+class Clock:  # a callable course class: its objects stay where they were made
+    def __init__(self) -> None:
+        self.now = 0
+
+    def __call__(self) -> int:
+        self.now += 1
+        return self.now
+
+
 def opener() -> None:
     raise CircuitOpenError("open")
 
@@ -51,6 +60,7 @@ def opener() -> None:
 NOTEBOOK = {"ListNode": ListNode, "reverse": reverse, "Queue": Queue, "opener": opener,
             "append_one": lambda items: items.append(1), "same": lambda x: x,
             "call_twice": lambda f, x: (f(x), f(x)), "double_array": lambda a: a * 2,
+            "read_twice": lambda clock: (clock(), clock()), "Clock": Clock,
             "odd": lambda source: (x for x in source if x % 2), "Yes": type("Yes", (int,), {"__eq__": lambda s, o: True,
                                                                                           "__hash__": int.__hash__})}
 
@@ -73,7 +83,8 @@ JudgeListNode.__name__ = "ListNode"
 def judge() -> Iterator[Any]:
     left, right = socket.socketpair()
     notebook = Peer(Channel(right), lambda n: NOTEBOOK.get(n) if isinstance(NOTEBOOK.get(n), type) else None,
-                    {"ListNode"}, private=False, extra_ops={"ns": NOTEBOOK.__getitem__})
+                    {"ListNode", "Clock"}, private=False,
+                    extra_ops={"ns": NOTEBOOK.__getitem__, "map": lambda f, items: [f(x) for x in items]})
 
     def serve() -> None:
         try:
@@ -83,7 +94,7 @@ def judge() -> Iterator[Any]:
             pass
 
     threading.Thread(target=serve, daemon=True).start()
-    peer = Peer(Channel(left), {"ListNode": JudgeListNode}.get, {"ListNode"}, private=True)
+    peer = Peer(Channel(left), {"ListNode": JudgeListNode, "Clock": Clock}.get, {"ListNode", "Clock"}, private=True)
     yield lambda name: peer.request("ns", None, [name], {})
     left.close()
     right.close()
@@ -180,3 +191,21 @@ def test_a_malformed_answer_is_a_protocol_error() -> None:
     right.sendall(b'\x00\x00\x00\x2b{"a": {"v": ["ok", {"r": 9}, []], "t": []}}')
     with pytest.raises(ProtocolError):
         peer.decode(peer.channel.receive()["a"])
+
+
+def test_a_callable_course_object_stays_where_it_was_made(judge: Any) -> None:
+    clock = Clock()
+    assert judge("read_twice")(clock) == (1, 2) and clock.now == 2
+
+
+def test_many_calls_travel_in_one_exchange(judge: Any) -> None:
+    from aieprep import testing
+
+    peer = judge("same").__getattribute__("_peer")
+    testing._notebook_map = lambda func, items: peer.request("map", None, [func, items], {})
+    try:
+        queue = judge("Queue")()
+        assert testing.each(judge("same"), [1, [2], "x"]) == [1, [2], "x"]
+        assert testing.each(queue.push, [1, 2]) == [None, None] and queue.pop() == 1
+    finally:
+        testing._notebook_map = None
