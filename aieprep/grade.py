@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import atexit
 import base64
 import csv
 import hashlib
@@ -332,6 +333,7 @@ async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], given: list
             kernel_failure = f"the kernel did not start: {reason}"
         problems.append(f"the kernel failed: {reason}")
     finally:
+        atexit.unregister(client._cleanup_kernel)  # nbclient leaves it registered when the kernel did not start
         try:
             if km.has_kernel:  # nbclient leaves a kernel manager it was given running
                 await km.shutdown_kernel(now=True)

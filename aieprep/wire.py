@@ -372,6 +372,8 @@ class Peer:
             if kind is int:
                 return {"k": "bigint", "v": str(value)}
             if kind is list:
+                if all(type(x) in _PLAIN_SCALARS for x in value):  # a list of plain values: as it is
+                    return {"k": "list", "s": value}
                 return {"k": "list", "v": [node(x) for x in value]}
             if kind is tuple:
                 return {"k": "tuple", "v": [node(x) for x in value]}
@@ -589,6 +591,12 @@ class Peer:
 
     def _fill(self, shell: Any, item: dict[str, Any], value_of: Callable[[Any], Any]) -> None:
         kind, v = item["k"], item.get("v")
+        if kind == "list" and "s" in item:
+            values = item["s"]
+            if type(values) is not list or not all(type(x) in _PLAIN_SCALARS for x in values):
+                raise ProtocolError("a bad list of plain values")
+            shell.extend(values)
+            return
         if kind in ("list", "deque", "set"):
             if type(v) is not list:
                 raise ProtocolError("a bad container")
@@ -918,6 +926,7 @@ class RemoteClass:
 
 
 _IMMUTABLE_BASES = ("int", "float", "str", "tuple")
+_PLAIN_SCALARS = frozenset({int, str, float, bool, type(None)})
 _MUTABLE_KINDS = frozenset({"list", "dict", "set", "deque", "Counter", "OrderedDict", "defaultdict", "bytearray", "obj"})
 _PLAIN_BASES: dict[type, tuple[type, str] | None] = {}
 

@@ -60,6 +60,7 @@ def judge_week() -> nbformat.NotebookNode:
              "async def later(a, b):\n    await asyncio.sleep(0)\n    return add(a, b)\n\n"
              "total = await later(2, 2)\ncheck(lambda: total, expected=4)",
              grade=True, solution=False, locked=True, points=1),
+        nbformat.v4.new_code_cell("print('a course cell ran')", id="course-cell"),
         nbformat.v4.new_markdown_cell("## 2. Double (3 points)", id="double-intro"),
         code("double", "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
              grade=False, solution=True, locked=False),
@@ -577,3 +578,44 @@ def test_interrupting_honest_code_anywhere_never_flags_it(tmp_path: Path) -> Non
     outcomes = grade_week(root, week, jobs=2, limits=limits)
     assert [(o.student, o.status, o.score, o.tampered) for o in outcomes] == [(s, "graded", 1, False) for s in students], \
         [o.problems for o in outcomes]
+
+
+def test_a_course_cell_runs_once(course: Path, cohort: dict) -> None:
+    outputs = json.dumps([c.get("outputs", []) for c in autograded(course, "full").cells])
+    assert outputs.count("a course cell ran") == 1
+
+
+def test_a_long_tmpdir_changes_nothing(course: Path, cohort: dict, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    long = tmp_path / ("x" * 60) / ("y" * 60)
+    long.mkdir(parents=True)
+    monkeypatch.setenv("TMPDIR", str(long))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    (again,) = grade_week(course, WEEK, jobs=1, limits=LIMITS, students=["full"], force=True)
+    assert (again.status, again.score) == ("graded", 7), again.problems
+
+
+def test_a_kernel_that_never_starts_is_an_error_not_a_zero(course: Path, cohort: dict,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from aieprep.sandbox import SandboxKernelManager
+
+    monkeypatch.setattr(SandboxKernelManager, "format_kernel_cmd", lambda self, extra_arguments=None: ["false"])
+    (again,) = grade_week(course, WEEK, jobs=1, limits=LIMITS, students=["wrong"], force=True)
+    assert again.status == "error" and "did not start" in again.problems[0], again.problems
+
+
+def test_each_kernel_gets_at_most_one_core(tmp_path: Path) -> None:
+    """The cgroup of a kernel carries a CPU quota, so that one submission cannot starve another."""
+    from aieprep.sandbox import SandboxKernelManager, cgroup_kind
+
+    if cgroup_kind() == "rlimit":
+        pytest.skip("no cgroups here (not root)")
+    km = SandboxKernelManager()
+    km.configure(boot_dir=tmp_path, data_dir=None, week=WEEK, course=tmp_path, exchange=None, limits=LIMITS,
+                 isolate=True)
+    try:
+        quotas = {f.name: f.read_text().strip() for d in km.sb_cgroups for f in d.iterdir()
+                  if f.name in {"cpu.cfs_quota_us", "cpu.max"}}
+    finally:
+        km.release()
+    assert quotas in ({"cpu.cfs_quota_us": "100000"}, {"cpu.max": "100000 100000"}), quotas
