@@ -159,6 +159,8 @@ class Remote:
             raise AttributeError(name)
         if name in self._info.get("m", ()):
             return RemoteMethod(self, name)
+        if name == "__name__" and "name" in self._info:
+            return self._info["name"]
         return self._ask("getattr", name)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -319,6 +321,9 @@ class Peer:
             self.handles[handle] = value
             self._handle_ids[key] = handle
         info: dict[str, Any] = {"type": type(value).__name__[:100]}
+        name = getattr(value, "__name__", None) if isinstance(value, (types.FunctionType, types.MethodType, type)) else None
+        if type(name) is str:
+            info["name"] = name[:200]  # for messages: check() names the function it calls
         if inspect.iscoroutinefunction(value):
             info["coro_fn"] = True
         elif not callable(value) or isinstance(type(value), type) and not isinstance(value, (types.FunctionType, type)):
