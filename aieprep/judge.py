@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import builtins
+import functools
 import inspect
 import json
 import os
@@ -239,26 +240,13 @@ class NotebookTestClient:
             self.judge.peer.serve_until(future.done)
             return future.result()
 
-    def get(self, url: str, **kwargs: Any) -> Any:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs: Any) -> Any:
-        return self.request("POST", url, **kwargs)
-
-    def put(self, url: str, **kwargs: Any) -> Any:
-        return self.request("PUT", url, **kwargs)
-
-    def patch(self, url: str, **kwargs: Any) -> Any:
-        return self.request("PATCH", url, **kwargs)
-
-    def delete(self, url: str, **kwargs: Any) -> Any:
-        return self.request("DELETE", url, **kwargs)
-
-    def head(self, url: str, **kwargs: Any) -> Any:
-        return self.request("HEAD", url, **kwargs)
-
-    def options(self, url: str, **kwargs: Any) -> Any:
-        return self.request("OPTIONS", url, **kwargs)
+    get = functools.partialmethod(request, "GET")
+    post = functools.partialmethod(request, "POST")
+    put = functools.partialmethod(request, "PUT")
+    patch = functools.partialmethod(request, "PATCH")
+    delete = functools.partialmethod(request, "DELETE")
+    head = functools.partialmethod(request, "HEAD")
+    options = functools.partialmethod(request, "OPTIONS")
 
 
 async def _awaited(coroutine: Any) -> Any:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["check", "check_close", "check_raises", "check_unchanged", "compare", "each", "in_notebook", "run_virtual"]
+__all__ = ["check", "check_close", "check_raises", "check_unchanged", "each", "in_notebook", "run_virtual"]
 
 # Set by the judge (aieprep.judge): how to call a function of the notebook by name, and how to call one
 # function of the notebook on many inputs in one exchange.
@@ -82,16 +82,6 @@ def _own_equality(result: Any, expected: Any, depth: int = 0) -> str | None:
         if found:
             return found
     return None
-
-
-def compare(left: Any, right: Any, negate: bool = False) -> Any:
-    """``left == right`` (``!=`` when ``negate``), except that it is False when one side holds an object
-    whose ``==`` is its own where the other holds plain data. ``aieprep grade`` runs every ``==`` and
-    ``!=`` of a test cell through this, so that a bare ``assert f(x) == 3`` cannot be passed by an
-    object equal to everything."""
-    if _own_equality(left, right) or _own_equality(right, left):
-        return False
-    return left != right if negate else left == right
 
 
 def check(func: Callable[..., Any], *args: Any, expected: Any, **kwargs: Any) -> None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import builtins
 import collections
 import inspect
 import json
@@ -860,8 +859,10 @@ class Peer:
             return dict(dict.items(obj))
         if isinstance(obj, bytearray):
             return bytes(obj)
-        if isinstance(obj, (list, set)):
-            return type(obj).__mro__[-2](obj)
+        if isinstance(obj, list):
+            return list(obj)
+        if isinstance(obj, set):
+            return set(obj)
         return None
 
     def _do(self, op: str, target: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
@@ -1057,5 +1058,3 @@ def _run_coroutine(coroutine: Any) -> Any:
         raise outcome["error"]
     return outcome.get("value")
 
-
-_ = builtins  # the module is imported for its names by the agent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aieprep.testing import check, check_close, check_raises, check_unchanged, compare
+from aieprep.testing import check, check_close, check_raises, check_unchanged
 
 
 def test_check_passes_on_equal_result() -> None:
@@ -93,17 +93,6 @@ def test_check_accepts_a_counter_for_a_dict() -> None:
     from collections import Counter
 
     check(lambda: Counter("aab"), expected={"a": 2, "b": 1})
-
-
-def test_compare_is_false_for_an_object_equal_to_everything() -> None:
-    assert compare(_EqualToEverything(0), 3) is False and compare(3, _EqualToEverything(0), negate=True) is False
-
-
-def test_compare_keeps_what_equality_returns_otherwise() -> None:
-    import numpy as np
-
-    assert compare(2, 2) is True and compare(2, 3, negate=True) is True
-    assert compare(np.array([1, 2]), np.array([1, 3])).tolist() == [True, False]
 
 
 class _SwappedEquality(int):
