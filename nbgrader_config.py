@@ -27,7 +27,7 @@ c.IgnorePattern.pattern = r"\A(?:[^\n]*:\d+: \w*Warning: [^\n]*\n(?:[ \t]+[^\n]*
 
 # Feedback shows each test cell's points, pass/fail and error message, but not the hidden tests:
 # their region is replaced by a note and tracebacks (which quote the failing line) by the message.
-from aieprep.feedback import HideTestCode  # noqa: E402
+from aieprep.grading.feedback import HideTestCode  # noqa: E402
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 

@@ -11,7 +11,9 @@ import nbformat
 from nbclient import NotebookClient
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
-from .course import master_notebook, nbgrader, scratch_course
+from .course import master_notebook, scratch_course
+from .nbgrader_bridge import run_nbgrader
+from .notebook import read_notebook
 
 __all__ = ["build_release", "build_solutions", "execute_notebook", "VARIES_TAG"]
 
@@ -32,7 +34,7 @@ def build_release(root: Path, week: str, out_root: Path | None = None) -> Path:
     ``out_root/release/week`` (``out_root`` defaults to the course) and return that folder."""
     out = (out_root or root) / "release" / week
     with scratch_course(root, [week]) as scratch:
-        nbgrader(["generate_assignment", week, "--force"], cwd=scratch)
+        run_nbgrader(["generate_assignment", week, "--force"], cwd=scratch)
         _replace_tree(scratch / "release" / week, out)
     return out
 
@@ -61,7 +63,7 @@ def build_solutions(root: Path, week: str, out_root: Path | None = None) -> Path
     with tempfile.TemporaryDirectory(prefix="aieprep-solutions-") as tmp:
         work = Path(tmp) / week
         shutil.copytree(source.parent, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-        nb = execute_notebook(nbformat.read(work / source.name, as_version=4), cwd=work)
+        nb = execute_notebook(read_notebook(work / source.name), cwd=work)
         for cell in nb.cells:
             if cell.cell_type == "code" and VARIES_TAG in cell.metadata.get("tags", []):
                 cell.outputs = []

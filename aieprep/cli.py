@@ -6,8 +6,16 @@ import argparse
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .course import CourseError, course_root, weeks
+
+if TYPE_CHECKING:
+    from .grading import Outcome
+
+# jsonschema (under nbformat) imports rfc3987_syntax when it is installed, to check "iri" formats, and that
+# builds a parser at import time (about 2.5 s of every command); no notebook schema uses those formats.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 WORKSPACE = "work"
 
@@ -23,18 +31,18 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from .grade import format_table, grade_week, write_report
+    from .grading import Status, format_table, grade_week, write_report
 
     root = course_root()
     _selected_weeks(root, [args.week])
 
-    def progress(outcome) -> None:  # type: ignore[no-untyped-def]
-        if outcome.status != "unchanged":
-            score = f"{outcome.score:g}/{outcome.max_score:g}" if outcome.status == "graded" else outcome.problems[0]
+    def progress(outcome: Outcome) -> None:
+        if outcome.status is not Status.UNCHANGED:
+            score = f"{outcome.score:g}/{outcome.max_score:g}" if outcome.status is Status.GRADED else outcome.problems[0]
             print(f"  {outcome.student}: {score}", flush=True)
 
     if not args.no_sandbox:
-        from .sandbox import cgroup_kind
+        from .grading.sandbox import cgroup_kind
 
         print(f"sandbox: bubblewrap; memory and process limits by {cgroup_kind()}", flush=True)
     outcomes = grade_week(root, args.week, jobs=args.jobs, isolate=not args.no_sandbox, students=args.student,
@@ -44,7 +52,7 @@ def _grade(args: argparse.Namespace) -> int:
     print(format_table(outcomes))
     csv_path, html_path = write_report(root, args.week, outcomes)
     print(f"wrote {csv_path.relative_to(root)} and {html_path.relative_to(root)}")
-    return 1 if any(o.status == "error" for o in outcomes) else 0
+    return 1 if any(o.status is Status.ERROR for o in outcomes) else 0
 
 
 def _selected_weeks(root: Path, names: list[str]) -> list[str]:
@@ -75,7 +83,7 @@ def _solutions(args: argparse.Namespace) -> int:
 
 def _model(args: argparse.Namespace) -> int:
     """Serve the course model in the foreground until Ctrl-C."""
-    from .llm import MODEL, CourseModel
+    from .runtime.llm import MODEL, CourseModel
 
     try:
         model = CourseModel(port=args.port)

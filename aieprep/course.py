@@ -1,32 +1,16 @@
-"""Where the course lives and what its week notebooks contain."""
+"""Where the course lives: its folder, its weeks, and a throwaway copy of it."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
-__all__ = [
-    "CourseError",
-    "GradeCell",
-    "course_root",
-    "grade_cells",
-    "master_notebook",
-    "nbgrader",
-    "read_notebook",
-    "scratch_course",
-    "weeks",
-]
+__all__ = ["CourseError", "course_root", "master_notebook", "scratch_course", "weeks"]
 
 WEEK_PATTERN = re.compile(r"^week\d\d_[a-z0-9_]+$")
 
@@ -61,64 +45,6 @@ def master_notebook(root: Path, week: str) -> Path:
     if not path.is_file():
         raise CourseError(f"no such week: {week!r} (weeks: {', '.join(weeks(root)) or 'none'})")
     return path
-
-
-def read_notebook(path: Path, label: str | None = None) -> nbformat.NotebookNode:
-    """The notebook at ``path`` (version 4), or CourseError with a one-line reason naming it ``label``
-    (default: the path)."""
-    name = label or str(path)
-    if not path.is_file():
-        raise CourseError(f"{name}: no such file")
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except (json.JSONDecodeError, nbformat.reader.NotJSONError) as error:
-        raise CourseError(f"{name}: not a notebook (invalid JSON: {str(error).splitlines()[0]})") from None
-    except Exception as error:  # nbformat raises several kinds for a broken notebook
-        raise CourseError(f"{name}: not a readable notebook ({type(error).__name__}: {error})") from None
-    if not isinstance(nb.get("cells"), list):
-        raise CourseError(f"{name}: not a notebook (no list of cells)")
-    return nb
-
-
-@dataclass(frozen=True)
-class GradeCell:
-    """An nbgrader grade cell: ``kind`` is "auto" (a test cell) or "manual" (a hand-graded answer)."""
-
-    grade_id: str
-    points: float
-    kind: str
-
-    @property
-    def question(self) -> str:
-        """The exercise a test cell belongs to: ``test-two_sum-edge`` → ``two_sum``."""
-        parts = self.grade_id.split("-")
-        return parts[1] if parts[0] == "test" and len(parts) > 1 else self.grade_id
-
-
-def grade_cells(nb: nbformat.NotebookNode) -> list[GradeCell]:
-    """The grade cells of a notebook, in order."""
-    cells = []
-    for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade"):
-            kind = "manual" if meta.get("solution") else "auto"
-            cells.append(GradeCell(meta["grade_id"], float(meta.get("points", 0)), kind))
-    return cells
-
-
-def nbgrader(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run one of nbgrader's own commands in ``cwd``; raise CourseError with its cause when it fails."""
-    # nbgrader runs the `alembic` command of its environment by name, so that bin/ goes first on PATH.
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    env = {**os.environ, "PYTHONHASHSEED": "0", "PATH": path}
-    proc = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, capture_output=True, text=True
-    )
-    if proc.returncode != 0:
-        log = [line.strip() for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
-        causes = [line for line in log if re.match(r"^\w+(Error|Exception)\b", line)]
-        raise CourseError(f"nbgrader {args[0]} failed: {(causes or log or ['no output'])[-1]}")
-    return proc
 
 
 @contextmanager

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import nbformat
 
-from aieprep.course import course_root, nbgrader, weeks
+from aieprep.course import course_root, weeks
+from aieprep.nbgrader_bridge import run_nbgrader
 
 KINDS = ["correct", "partly_wrong", "blank", "slow", "rewrite_tests", "endless_loop", "kernel_exit", "correct"]
 HOSTILE = {
@@ -58,7 +59,7 @@ def make_course(root: Path, chosen: list[str], students: int, into: Path) -> Pat
     shutil.copyfile(root / "nbgrader_config.py", course / "nbgrader_config.py")
     for week in chosen:
         shutil.copytree(root / "source" / week, course / "source" / week)
-        nbgrader(["generate_assignment", week, "--force"], cwd=course)
+        run_nbgrader(["generate_assignment", week, "--force"], cwd=course)
         release = nbformat.read(course / "release" / week / f"{week}.ipynb", as_version=4)
         master = nbformat.read(course / "source" / week / f"{week}.ipynb", as_version=4)
         for i in range(students):

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx  # noqa: E402
 import openai  # noqa: E402
 
-from aieprep.llm import CourseModel  # noqa: E402
+from aieprep.runtime.llm import CourseModel  # noqa: E402
 
 LEVELS = (1, 50, 200)
 ROUNDS = 3

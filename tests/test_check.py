@@ -15,6 +15,7 @@ import nbformat
 import pytest
 
 from aieprep.check import check_notebook
+from aieprep.notebook import CellKind
 
 from .conftest import ROOT, WEEKS
 
@@ -49,7 +50,7 @@ def test_partly_answered_notebook_earns_that_exercise_only(tiny_course: Path, tm
     nb = learner_copy(tiny_course, "week01_tiny", tmp_path)
     answer(nb, "w1_add", "def w1_add(a, b):\n    return a + b")
     result = check_notebook(nb)
-    by_question = {q.question: (q.score, q.max_score) for q in result.questions if q.kind == "auto"}
+    by_question = {q.question: (q.score, q.max_score) for q in result.questions if q.kind is CellKind.TEST}
     assert by_question == {"w1_add": (3, 3), "w1_double": (0, 2)}
 
 
@@ -146,7 +147,7 @@ def test_schema_version_read_in_process_equals_alembics_answer() -> None:
     """The self-check reads the gradebook schema version in-process; nbgrader asks `alembic heads`."""
     from nbgrader.dbutil import _temp_alembic_ini
 
-    from aieprep.check import gradebook_schema_version
+    from aieprep.nbgrader_bridge import gradebook_schema_version
 
     with _temp_alembic_ini("sqlite:////nonexistent/gradebook.db") as ini:
         heads = subprocess.check_output([Path(sys.executable).parent / "alembic", "-c", ini, "heads"], text=True)
@@ -175,14 +176,14 @@ def test_check_and_grade_give_the_same_verdict_on_every_test_cell(tiny_course: P
     """One meaning of pass: the check's score and failing cells equal the cohort grader's for the same file."""
     from nbgrader.api import Gradebook
 
-    from aieprep.course import nbgrader
-    from aieprep.grade import grade_week
+    from aieprep.nbgrader_bridge import run_nbgrader
+    from aieprep.grading import grade_week
 
     path = learner_copy(tiny_course, "week01_tiny", tmp_path)
     answer(path, "w1_add", "def w1_add(a, b):\n    return abs(a + b)")  # visible tests pass, a hidden one fails
     answer(path, "w1_double", "def w1_double(x):\n    return x + x")
     checked = check_notebook(path)
-    nbgrader(["generate_assignment", "week01_tiny", "--force"], cwd=tiny_course)
+    run_nbgrader(["generate_assignment", "week01_tiny", "--force"], cwd=tiny_course)
     folder = tiny_course / "submitted" / "alice" / "week01_tiny"
     folder.mkdir(parents=True)
     shutil.copyfile(path, folder / "week01_tiny.ipynb")
@@ -208,12 +209,13 @@ def test_every_check_is_recorded_for_the_progress_view(tiny_course: Path, tmp_pa
 def test_a_notebook_checks_itself(tiny_course: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                   capsys: pytest.CaptureFixture[str]) -> None:
     """What the one-line cell does in JupyterLab, which names the kernel's notebook in JPY_SESSION_NAME."""
-    from aieprep.check import check_this_notebook
+    from aieprep.runtime.check import check_this_notebook
 
     path = learner_copy(tiny_course, "week01_tiny", tmp_path)
     answer(path, "w1_double", "def w1_double(x):\n    return 2 * x")
     monkeypatch.setenv("JPY_SESSION_NAME", str(path))
     monkeypatch.setenv("AIEPREP_DATA_DIR", str(tmp_path / "data"))
-    result = check_this_notebook()
-    assert (result.week, result.score) == ("week01_tiny", 2)
-    assert "total" in capsys.readouterr().out and (tmp_path / "data" / "checks.jsonl").is_file()
+    check_this_notebook()
+    (line,) = (tmp_path / "data" / "checks.jsonl").read_text().splitlines()
+    assert (json.loads(line)["week"], json.loads(line)["score"]) == ("week01_tiny", 2)
+    assert "total" in capsys.readouterr().out

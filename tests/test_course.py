@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from aieprep.course import CourseError, GradeCell, course_root, grade_cells, master_notebook, weeks
+from aieprep.course import CourseError, course_root, master_notebook, weeks
+from aieprep.notebook import CellKind, GradeCell, grade_cells
 
 from .conftest import ROOT, tiny_week_notebook
 
@@ -33,13 +34,13 @@ def test_unknown_week_is_a_course_error(tiny_course: Path) -> None:
 def test_grade_cells_tell_tests_from_hand_graded_answers() -> None:
     cells = grade_cells(tiny_week_notebook("w1"))
     assert [(c.grade_id, c.points, c.kind) for c in cells] == [
-        ("test-w1_add-basic", 1.0, "auto"),
-        ("test-w1_add-hidden", 2.0, "auto"),
-        ("test-w1_double-basic", 2.0, "auto"),
-        ("reflect-w1", 2.0, "manual"),
+        ("test-w1_add-basic", 1.0, CellKind.TEST),
+        ("test-w1_add-hidden", 2.0, CellKind.TEST),
+        ("test-w1_double-basic", 2.0, CellKind.TEST),
+        ("reflect-w1", 2.0, CellKind.MANUAL),
     ]
 
 
 def test_a_test_cell_belongs_to_the_question_named_in_its_id() -> None:
-    assert GradeCell("test-two_sum-edge", 2, "auto").question == "two_sum"
-    assert GradeCell("reflect-hash_vs_scan", 2, "manual").question == "reflect-hash_vs_scan"
+    assert GradeCell("test-two_sum-edge", 2, CellKind.TEST).question == "two_sum"
+    assert GradeCell("reflect-hash_vs_scan", 2, CellKind.MANUAL).question == "reflect-hash_vs_scan"

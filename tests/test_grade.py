@@ -21,9 +21,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from aieprep.course import nbgrader
-from aieprep.grade import Outcome, grade_week, write_report
-from aieprep.sandbox import Limits
+from aieprep.nbgrader_bridge import run_nbgrader
+from aieprep.grading import Outcome, grade_week, write_report
+from aieprep.grading.sandbox import Limits
 from tests.conftest import ROOT, nbgrader_meta
 
 WEEK = "week09_judge"
@@ -51,12 +51,12 @@ def judge_week() -> nbformat.NotebookNode:
         nbformat.v4.new_markdown_cell("# Judge week\n## 1. Add (4 points)", id="intro"),
         code("add", "def add(a, b):\n    ### BEGIN SOLUTION\n    return a + b\n    ### END SOLUTION",
              grade=False, solution=True, locked=False),
-        code("test-add-visible", "from aieprep.testing import check\ncheck(add, 1, 2, expected=3)",
+        code("test-add-visible", "from aieprep.runtime.testing import check\ncheck(add, 1, 2, expected=3)",
              grade=True, solution=False, locked=True, points=1),
-        code("test-add-hidden", "from aieprep.testing import check\ncheck(add, 0, 0, expected=0)\n"
+        code("test-add-hidden", "from aieprep.runtime.testing import check\ncheck(add, 0, 0, expected=0)\n"
              f"### BEGIN HIDDEN TESTS\ncheck(add, -5, 2, expected=-3)  # {HIDDEN_MARKER}\n### END HIDDEN TESTS",
              grade=True, solution=False, locked=True, points=2),
-        code("test-add-async", "import asyncio\nfrom aieprep.testing import check\n\n"
+        code("test-add-async", "import asyncio\nfrom aieprep.runtime.testing import check\n\n"
              "async def later(a, b):\n    await asyncio.sleep(0)\n    return add(a, b)\n\n"
              "total = await later(2, 2)\ncheck(lambda: total, expected=4)",
              grade=True, solution=False, locked=True, points=1),
@@ -64,7 +64,7 @@ def judge_week() -> nbformat.NotebookNode:
         nbformat.v4.new_markdown_cell("## 2. Double (3 points)", id="double-intro"),
         code("double", "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
              grade=False, solution=True, locked=False),
-        code("test-double-close", "from aieprep.testing import check_close\ncheck_close(double, 1.5, expected=3.0)",
+        code("test-double-close", "from aieprep.runtime.testing import check_close\ncheck_close(double, 1.5, expected=3.0)",
              grade=True, solution=False, locked=True, points=2),
         code("test-double-int", "assert double(2) == 4, 'double(2) should be 4'",
              grade=True, solution=False, locked=True, points=1),
@@ -112,7 +112,7 @@ def attack(code: str, *, right_add: bool = False) -> tuple[str, str]:
     return f"{code}\n\n{RIGHT_ADD if right_add else WRONG_ADD}", WRONG_DOUBLE
 
 
-FAKE_AGENT = """import aieprep.agent, json, socket, struct
+FAKE_AGENT = """import aieprep.runtime.agent, json, socket, struct
 def serve(path, namespace):
     s = socket.socket(socket.AF_UNIX)
     s.connect(path)
@@ -127,7 +127,7 @@ def serve(path, namespace):
             return
         reply = json.dumps({'a': {'v': ['ok', {'r': 99}, []], 't': []}}).encode()
         s.sendall(struct.pack('>I', len(reply)) + reply)
-aieprep.agent.serve = serve"""
+aieprep.runtime.agent.serve = serve"""
 
 # student → (add source, double source), expected score, flagged for tampering. The judge runs the tests in a
 # process of its own: whatever a submission does to its own kernel changes nothing there, so only answers
@@ -142,14 +142,14 @@ HOSTILE: dict[str, tuple[tuple[str, str], float, bool]] = {
                         "from IPython.core.interactiveshell import ExecutionResult\n"
                         "InteractiveShell.run_cell = lambda self, *a, **k: ExecutionResult(None)"), 0, False),
     # Patch what the tests call.
-    "patch_check": (attack("import aieprep.testing as t\nt.check = lambda *a, **k: None\n"
+    "patch_check": (attack("import aieprep.runtime.testing as t\nt.check = lambda *a, **k: None\n"
                            "t.check_close = lambda *a, **k: None"), 0, False),
-    "patch_sys_modules": (attack("import sys, types\nfake = types.ModuleType('aieprep.testing')\n"
+    "patch_sys_modules": (attack("import sys, types\nfake = types.ModuleType('aieprep.runtime.testing')\n"
                                  "fake.check = fake.check_close = lambda *a, **k: None\n"
-                                 "sys.modules['aieprep.testing'] = fake"), 0, False),
-    "patch_code": (attack("import aieprep.testing as t\nt.check.__code__ = (lambda *a, **k: None).__code__\n"
+                                 "sys.modules['aieprep.runtime.testing'] = fake"), 0, False),
+    "patch_code": (attack("import aieprep.runtime.testing as t\nt.check.__code__ = (lambda *a, **k: None).__code__\n"
                           "t.check_close.__code__ = (lambda *a, **k: None).__code__"), 0, False),
-    "patch_defaults": (("import aieprep.testing as t\nt.check_close.__kwdefaults__ = {'rel_tol': 9.0, 'abs_tol': 9.0}\n"
+    "patch_defaults": (("import aieprep.runtime.testing as t\nt.check_close.__kwdefaults__ = {'rel_tol': 9.0, 'abs_tol': 9.0}\n"
                         + WRONG_ADD, "def double(x):\n    return 2 * x + 0.5"), 0, False),
     "patch_asyncio": (attack("import asyncio\nasyncio.run = lambda coro: coro.close()"), 0, False),
     "patch_builtins": (attack("import builtins\nbuiltins.AssertionError = type('Quiet', (Exception,), {})"), 0, False),
@@ -194,7 +194,7 @@ HOSTILE: dict[str, tuple[tuple[str, str], float, bool]] = {
                    "    __hash__ = int.__hash__\nYes.__module__, Yes.__qualname__, Yes.__name__ = 'builtins', 'int', 'int'\n"
                    "def add(a, b):\n    return Yes(0)", "def double(x):\n    return Yes(0)"), 0, False),
     "patch_library_state": (attack("import copy\ncopy._deepcopy_dispatch[int] = lambda x, memo: 3"), 0, False),
-    "silent_agent": (attack("import aieprep.agent\naieprep.agent.serve = lambda *a: None", right_add=True), 0, False),
+    "silent_agent": (attack("import aieprep.runtime.agent\naieprep.runtime.agent.serve = lambda *a: None", right_add=True), 0, False),
     "fake_agent": (attack(FAKE_AGENT, right_add=True), 0, True),
     "raw_memory": (attack("import ctypes, numpy, sys\nfound = []\nfor obj in list(sys.modules.values())[:50]:\n"
                           "    view = numpy.frombuffer((ctypes.c_char * 64).from_address(id(obj)), dtype=numpy.uint8)\n"
@@ -230,7 +230,7 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copyfile(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
     nbformat.write(judge_week(), root / "source" / WEEK / f"{WEEK}.ipynb")
     (root / "source" / WEEK / "numbers.txt").write_text("1 2 3\n")
-    nbgrader(["generate_assignment", WEEK], cwd=root)
+    run_nbgrader(["generate_assignment", WEEK], cwd=root)
     return root
 
 
@@ -442,7 +442,7 @@ def test_a_second_run_skips_what_the_first_finished(course: Path, cohort: dict) 
 
 
 def test_feedback_shows_results_but_not_hidden_tests(course: Path, cohort: dict) -> None:
-    nbgrader(["generate_feedback", WEEK, "--student", "wrong"], cwd=course)
+    run_nbgrader(["generate_feedback", WEEK, "--student", "wrong"], cwd=course)
     page = (course / "feedback" / "wrong" / WEEK / f"{WEEK}.html").read_text()
     assert HIDDEN_MARKER not in page and "expected" in page
 
@@ -468,7 +468,7 @@ def own_kernels() -> list[str]:
             text = cmdline.read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if ("aieprep.kernel" in text or "aieprep.judge" in text) and _descends_from_us(cmdline.parent.name):
+        if ("aieprep.runtime.kernel" in text or "aieprep.grading.judge" in text) and _descends_from_us(cmdline.parent.name):
             found.append(text)
     return found
 
@@ -514,7 +514,7 @@ def test_a_killed_run_resumes_without_losing_or_double_counting(course: Path, re
 
 
 def test_the_kernel_s_environment_is_bound_after_its_private_folders(tmp_path: Path) -> None:
-    from aieprep.sandbox import SandboxKernelManager
+    from aieprep.grading.sandbox import SandboxKernelManager
 
     km = SandboxKernelManager()
     km.configure(boot_dir=tmp_path, data_dir=None, week=WEEK, course=tmp_path, exchange=None, limits=LIMITS,
@@ -530,9 +530,9 @@ def test_the_kernel_s_environment_is_bound_after_its_private_folders(tmp_path: P
 
 def test_without_a_cgroup_rlimits_still_stop_a_memory_bomb(course: Path, cohort: dict,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    import aieprep.sandbox
+    import aieprep.grading.sandbox
 
-    monkeypatch.setattr(aieprep.sandbox, "_cgroup_dirs", lambda name: [])  # as for a grader without root
+    monkeypatch.setattr(aieprep.grading.sandbox, "_cgroup_dirs", lambda name: [])  # as for a grader without root
     again = grade_week(course, WEEK, jobs=2, limits=LIMITS, students=["memory_bomb", "full"], force=True)
     assert [(o.student, o.score) for o in again] == [("full", 7), ("memory_bomb", 4)]
     assert own_kernels() == []
@@ -565,7 +565,7 @@ def test_interrupting_honest_code_anywhere_never_flags_it(tmp_path: Path) -> Non
     (root / "source" / week).mkdir(parents=True)
     shutil.copyfile(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
     nbformat.write(interrupted_week(), root / "source" / week / f"{week}.ipynb")
-    nbgrader(["generate_assignment", week], cwd=root)
+    run_nbgrader(["generate_assignment", week], cwd=root)
     release = nbformat.read(root / "release" / week / f"{week}.ipynb", as_version=4)
     students = [f"honest{n}" for n in range(8)]
     for n, student in enumerate(students):
@@ -597,7 +597,7 @@ def test_a_long_tmpdir_changes_nothing(course: Path, cohort: dict, tmp_path: Pat
 
 def test_a_kernel_that_never_starts_is_an_error_not_a_zero(course: Path, cohort: dict,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from aieprep.sandbox import SandboxKernelManager
+    from aieprep.grading.sandbox import SandboxKernelManager
 
     monkeypatch.setattr(SandboxKernelManager, "format_kernel_cmd", lambda self, extra_arguments=None: ["false"])
     (again,) = grade_week(course, WEEK, jobs=1, limits=LIMITS, students=["wrong"], force=True)
@@ -606,7 +606,7 @@ def test_a_kernel_that_never_starts_is_an_error_not_a_zero(course: Path, cohort:
 
 def test_each_kernel_gets_at_most_one_core(tmp_path: Path) -> None:
     """The cgroup of a kernel carries a CPU quota, so that one submission cannot starve another."""
-    from aieprep.sandbox import SandboxKernelManager, cgroup_kind
+    from aieprep.grading.sandbox import SandboxKernelManager, cgroup_kind
 
     if cgroup_kind() == "rlimit":
         pytest.skip("no cgroups here (not root)")

@@ -1,4 +1,4 @@
-"""The course model (aieprep.llm), driven over real HTTP on loopback by the real openai SDK, raw HTTP,
+"""The course model (aieprep.runtime.llm), driven over real HTTP on loopback by the real openai SDK, raw HTTP,
 LangChain's ChatOpenAI and the OpenAI Agents SDK (instructor cannot be installed with the course's
 pins: see tests/requirements.txt)."""
 
@@ -17,8 +17,8 @@ import openai
 import pytest
 from pydantic import BaseModel, Field
 
-from aieprep import llm
-from aieprep.llm import CourseModel, Fault
+from aieprep.runtime import llm
+from aieprep.runtime.llm import CourseModel, Fault
 
 M = "course-model"
 CONTEXT = "Answer from the context.\n[1] Berlin is the capital of Germany. It is large.\n[2] Paris is the capital of France."

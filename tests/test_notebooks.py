@@ -9,8 +9,8 @@ from collections import Counter
 import nbformat
 import pytest
 
-from aieprep import testing
-from aieprep.course import grade_cells
+from aieprep.notebook import CellKind, grade_cells
+from aieprep.runtime import testing
 
 from .conftest import ROOT, WEEKS
 
@@ -57,7 +57,7 @@ def test_cell_ids_are_meaningful(week: str) -> None:
 def test_every_test_cell_belongs_to_an_answer_cell(week: str) -> None:
     nb = master(week)
     answers = {c.metadata.nbgrader["grade_id"] for c in nbgrader_cells(nb) if c.metadata.nbgrader.get("solution")}
-    orphans = [g.grade_id for g in grade_cells(nb) if g.kind == "auto" and g.question not in answers]
+    orphans = [g.grade_id for g in grade_cells(nb) if g.kind is CellKind.TEST and g.question not in answers]
     assert orphans == []
 
 
@@ -74,7 +74,7 @@ def test_every_test_cell_is_locked_opens_with_a_docstring_and_hides_some_tests(w
 
 def ends_in_a_shown_value(source: str) -> bool:
     """True when the code's last statement is an expression whose value Jupyter would show,
-    other than a docstring or a call to one of the aieprep.testing helpers (they return None)."""
+    other than a docstring or a call to one of the aieprep.runtime.testing helpers (they return None)."""
     body = ast.parse(source).body
     if len(body) < 2 or not isinstance(body[-1], ast.Expr):
         return False
@@ -107,7 +107,7 @@ def test_heading_points_equal_the_test_cells_points(week: str) -> None:
     nb = master(week)
     points = Counter()
     for g in grade_cells(nb):
-        if g.kind == "auto":
+        if g.kind is CellKind.TEST:
             points[g.question] += g.points
     stated = {}
     heading = None
@@ -125,12 +125,12 @@ def test_heading_points_equal_the_test_cells_points(week: str) -> None:
 
 @pytest.mark.parametrize("week", WEEKS)
 def test_week_has_at_least_eight_autograded_exercises(week: str) -> None:
-    assert len({g.question for g in grade_cells(master(week)) if g.kind == "auto"}) >= 8
+    assert len({g.question for g in grade_cells(master(week)) if g.kind is CellKind.TEST}) >= 8
 
 
 @pytest.mark.parametrize("week", WEEKS)
 def test_week_has_reflection_prompts_graded_by_hand(week: str) -> None:
-    assert [g for g in grade_cells(master(week)) if g.kind == "manual"]
+    assert [g for g in grade_cells(master(week)) if g.kind is CellKind.MANUAL]
 
 
 def test_every_week_has_a_guide_and_the_map_links_it() -> None:

@@ -10,8 +10,9 @@ import shutil
 import pytest
 from nbgrader.api import Gradebook
 
-from aieprep.course import nbgrader, scratch_course
-from aieprep.grade import grade_week
+from aieprep.course import scratch_course
+from aieprep.nbgrader_bridge import run_nbgrader
+from aieprep.grading import grade_week
 
 from .conftest import ROOT, WEEKS
 
@@ -22,14 +23,14 @@ def graded(request: pytest.FixtureRequest) -> tuple[str, dict[str, dict[str, tup
     scores per test cell as (score, max)."""
     week = request.param
     with scratch_course(ROOT, [week]) as course:
-        nbgrader(["generate_assignment", week, "--force"], cwd=course)
+        run_nbgrader(["generate_assignment", week, "--force"], cwd=course)
         pairs = [("blank", course / "release"), ("solved", course / "source")]
         for student, folder in pairs + [(f"{s}_judged", f) for s, f in pairs]:
             dest = course / "submitted" / student / week
             dest.mkdir(parents=True)
             shutil.copyfile(folder / week / f"{week}.ipynb", dest / f"{week}.ipynb")
-        nbgrader(["autograde", week, "--force", "--student", "blank"], cwd=course)
-        nbgrader(["autograde", week, "--force", "--student", "solved"], cwd=course)
+        run_nbgrader(["autograde", week, "--force", "--student", "blank"], cwd=course)
+        run_nbgrader(["autograde", week, "--force", "--student", "solved"], cwd=course)
         if shutil.which("bwrap") or os.environ.get("CI"):
             outcomes = grade_week(course, week, jobs=2, students=["blank_judged", "solved_judged"])
             assert not [o for o in outcomes if o.problems or o.tampered], outcomes
@@ -58,9 +59,9 @@ def test_solved_scores_full_marks_on_every_test_cell(graded, grader: str) -> Non
 
 
 def test_round_trip_grades_every_test_cell_of_the_master(graded) -> None:
-    from aieprep.course import grade_cells
+    from aieprep.notebook import CellKind, grade_cells
     import nbformat
 
     week, scores = graded
     master = nbformat.read(ROOT / "source" / week / f"{week}.ipynb", as_version=4)
-    assert set(scores["solved"]) == {g.grade_id for g in grade_cells(master) if g.kind == "auto"}
+    assert set(scores["solved"]) == {g.grade_id for g in grade_cells(master) if g.kind is CellKind.TEST}

@@ -1,10 +1,10 @@
-"""aieprep.testing: the assertion helpers of the notebooks' test cells."""
+"""aieprep.runtime.testing: the assertion helpers of the notebooks' test cells."""
 
 from __future__ import annotations
 
 import pytest
 
-from aieprep.testing import check, check_close, check_raises, check_unchanged
+from aieprep.runtime.testing import check, check_close, check_raises, check_unchanged
 
 
 def test_check_passes_on_equal_result() -> None:

@@ -1,4 +1,4 @@
-"""The judge's channel (aieprep.wire): what crosses by value, what stays a handle, and what is refused.
+"""The judge's channel (aieprep.runtime.wire): what crosses by value, what stays a handle, and what is refused.
 
 One side plays the judge, the other the notebook, over a real socket pair; the notebook serves in a thread.
 """
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from aieprep.wire import Channel, Peer, ProtocolError, Remote
+from aieprep.runtime.wire import Channel, Peer, ProtocolError, Remote
 
 
 class ListNode:  # a course class: the notebook and the judge each have one of this name
@@ -199,7 +199,7 @@ def test_a_callable_course_object_stays_where_it_was_made(judge: Any) -> None:
 
 
 def test_many_calls_travel_in_one_exchange(judge: Any) -> None:
-    from aieprep import testing
+    from aieprep.runtime import testing
 
     peer = judge("same").__getattribute__("_peer")
     testing._notebook_map = lambda func, items: peer.request("map", None, [func, items], {})

@@ -1,10 +1,10 @@
-"""The kernel of one submission: ``python -m aieprep.kernel BOOT_DIR -f CONNECTION_FILE``.
+"""The kernel of one submission: ``python -m aieprep.runtime.kernel BOOT_DIR -f CONNECTION_FILE``.
 
-Started by :class:`aieprep.sandbox.SandboxKernelManager`. Before any submitted code runs it sets the
+Started by :class:`aieprep.grading.sandbox.SandboxKernelManager`. Before any submitted code runs it sets the
 rlimits the grader asked for (``AIEPREP_LIMITS``; they cannot be raised again), imports the modules of
 ``BOOT_DIR/boot.json`` (what the week's notebook imports, so that no cell pays for them and no import runs
 half-way when a cell is interrupted), deletes its connection file (its key would let code forge kernel
-messages) and starts ipykernel. It decides nothing about grades: the judge (:mod:`aieprep.judge`) does.
+messages) and starts ipykernel. It decides nothing about grades: the judge (:mod:`aieprep.grading.judge`) does.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ IPYTHON_LAZY = ["stack_data", "IPython.core.ultratb", "pygments", "IPython.core.
 
 
 def apply_limits() -> None:
-    """rlimits from ``AIEPREP_LIMITS`` (see :class:`aieprep.sandbox.Limits`)."""
+    """rlimits from ``AIEPREP_LIMITS`` (see :class:`aieprep.grading.sandbox.Limits`)."""
     import resource
 
     spec = dict(item.split("=", 1) for item in os.environ.pop("AIEPREP_LIMITS", "").split(",") if "=" in item)
@@ -42,7 +42,7 @@ def main(argv: list[str]) -> None:
     boot_dir = Path(argv[0])
     boot = json.loads((boot_dir / "boot.json").read_text())
     (boot_dir / "boot.json").unlink()
-    for name in [*boot.get("preload", []), *IPYTHON_LAZY, "aieprep.agent"]:
+    for name in [*boot.get("preload", []), *IPYTHON_LAZY, "aieprep.runtime.agent"]:
         try:
             importlib.import_module(name)
         except Exception:  # the notebook will show the import error itself

@@ -1,7 +1,7 @@
 """The learner's side of the judge's channel, inside the notebook's kernel.
 
 ``aieprep grade`` replaces each test cell of a submission with ``serve(SOCKET, globals())``: the cell
-connects to the judge (:mod:`aieprep.judge`), which runs the hidden test in its own process, and answers
+connects to the judge (:mod:`aieprep.grading.judge`), which runs the hidden test in its own process, and answers
 its requests (look up a name of the notebook, call a function, read an attribute …) until the judge
 says the test is over. Nothing here decides a grade: the judge trusts none of what it receives.
 """
@@ -34,10 +34,10 @@ def _peer_for(namespace: dict[str, Any]) -> Peer:
             return lookup(name)(*args, **kwargs)
 
         def hello(names: list[str]) -> None:
-            peer.set_course_names({n for n in names if type(n) is str})
+            _peers[id(namespace)].set_course_names({n for n in names if type(n) is str})
 
         def done() -> None:
-            peer.done = True
+            _peers[id(namespace)].done = True
 
         def map_calls(func: Any, items: list[Any]) -> list[Any]:
             return [func(item) for item in items]

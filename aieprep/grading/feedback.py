@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from ..nbgrader_bridge import remove_hidden_tests
+from ..notebook import CellKind, cell_kind
 
 __all__ = ["HideTestCode"]
 
@@ -18,12 +21,10 @@ class HideTestCode(NbGraderPreprocessor):  # nbgrader's base: enabled by default
     line, which may be a hidden test). Outputs, points and pass/fail stay as they were."""
 
     def preprocess_cell(self, cell: Any, resources: dict[str, Any], index: int) -> tuple[Any, dict[str, Any]]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+        if cell_kind(cell) is not CellKind.TEST:
             return cell, resources
-        clear = ClearHiddenTests(enforce_metadata=False)
         original = cell.source
-        if clear._remove_hidden_test_region(cell) and cell.source != original:
+        if remove_hidden_tests(cell) and cell.source != original:
             cell.source = cell.source.rstrip("\n") + "\n" + HIDDEN_NOTE
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":

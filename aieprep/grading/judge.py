@@ -1,6 +1,6 @@
 """The judge: runs a week's hidden tests in a process of its own, against a learner's kernel.
 
-``python -m aieprep.judge SOCKET`` is started by the grader for one submission. It never runs learner
+``python -m aieprep.grading.judge SOCKET`` is started by the grader for one submission. It never runs learner
 code and shares no memory with the kernel that does. It reads commands from stdin, one JSON object a
 line, and answers on stdout:
 
@@ -9,9 +9,9 @@ line, and answers on stdout:
   notebook's copies, so a learner cannot rebind ``check`` or a helper.
 - ``{"tests": {"K": source}}``: the hidden tests, by cell index.
 - ``{"run": K}``: start test K. Its learner names (``two_sum``, ``COMPLEXITY`` …) are fetched from the
-  notebook over SOCKET when the test first reads them: the notebook's cell ``aieprep.agent.serve``
-  connects and answers. Values arrive as plain data (see :mod:`aieprep.wire`); learner objects and
-  functions as :class:`aieprep.wire.Remote` handles whose ``==`` is identity.
+  notebook over SOCKET when the test first reads them: the notebook's cell ``aieprep.runtime.agent.serve``
+  connects and answers. Values arrive as plain data (see :mod:`aieprep.runtime.wire`); learner objects and
+  functions as :class:`aieprep.runtime.wire.Remote` handles whose ``==`` is identity.
 - ``{"end": K}``: the notebook's cell is over; answers ``{"k": K, "status": "pass"|"fail", "message": …}``.
 
 A test passes when its code runs to the end without an exception, here, with the judge's builtins.
@@ -32,8 +32,9 @@ import threading
 import traceback
 from typing import Any
 
-from . import testing
-from .wire import Channel, ChannelClosed, Peer, ProtocolError, Remote, RemoteError, RemoteMethod
+from ..runtime import testing
+from .outcome import Verdict
+from ..runtime.wire import Channel, ChannelClosed, Peer, ProtocolError, Remote, RemoteError, RemoteMethod
 
 __all__ = ["definitions", "main"]
 
@@ -179,16 +180,16 @@ class Judge:
             result = eval(code, self.namespace)
             if inspect.iscoroutine(result):
                 asyncio.run(_awaited(result))
-            self.outcome = {"status": "pass", "message": ""}
+            self.outcome = {"status": Verdict.PASS, "message": ""}
         except KeyboardInterrupt:
-            self.outcome = {"status": "fail", "message": "TimeoutError: the notebook was interrupted: the code "
+            self.outcome = {"status": Verdict.FAIL, "message": "TimeoutError: the notebook was interrupted: the code "
                             "under test ran past the time limit of a cell"}
         except ChannelClosed as error:
-            self.outcome = {"status": "fail", "message": f"GradingError: {error}"}
+            self.outcome = {"status": Verdict.FAIL, "message": f"GradingError: {error}"}
         except ProtocolError as error:
-            self.outcome = {"status": "tamper", "message": f"the notebook answered the judge with {error}"}
+            self.outcome = {"status": Verdict.TAMPER, "message": f"the notebook answered the judge with {error}"}
         except BaseException as error:  # noqa: BLE001 (the verdict says what went wrong)
-            self.outcome = {"status": "fail", "message": _message(error)}
+            self.outcome = {"status": Verdict.FAIL, "message": _message(error)}
         finally:
             self.finish_channel()
             print(f"test {k}: {self.outcome.get('status')} in {time.perf_counter() - started:.3f} s", file=sys.stderr)
@@ -198,7 +199,7 @@ class Judge:
         if self.running is not None:
             self.running.join()
         self.running = None
-        return {"k": k, **(self.outcome or {"status": "fail", "message": "the test did not run"})}
+        return {"k": k, **(self.outcome or {"status": Verdict.FAIL, "message": "the test did not run"})}
 
 
 class NotebookTestClient:
@@ -266,7 +267,7 @@ def _message(error: BaseException) -> str:
     return f"{name}: {text}"[:4000] if text else name
 
 
-class _Namespace(dict):  # type: ignore[type-arg]
+class _Namespace(dict[str, Any]):
     """The tests' globals: the course's names first, then builtins, then the notebook's names, fetched
     from the notebook while a test runs."""
 

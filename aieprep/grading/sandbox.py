@@ -24,7 +24,7 @@ from typing import Any
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
-from .course import CourseError
+from ..course import CourseError
 
 __all__ = ["Limits", "SandboxKernelManager", "cgroup_kind", "remove_stale_cgroups", "sandbox_available"]
 
@@ -137,11 +137,12 @@ def _system_binds() -> list[str]:
 
 
 class SandboxKernelManager(AsyncKernelManager):
-    """Starts ``python -m aieprep.kernel`` inside bubblewrap (or, with ``isolate=False``, directly: for
+    """Starts ``python -m aieprep.runtime.kernel`` inside bubblewrap (or, with ``isolate=False``, directly: for
     measuring what the sandbox costs), over Unix sockets in a private folder."""
 
     def configure(self, *, boot_dir: Path, data_dir: Path | None, week: str, course: Path, exchange: Path | None,
-                  limits: Limits, isolate: bool) -> None:
+                  limits: Limits, isolate: bool, environment: dict[str, str] | None = None) -> None:
+        self.sb_extra_env = dict(environment or {})  # the week's, under the grader's own below
         self.sb_boot_dir, self.sb_data_dir, self.sb_week = boot_dir, data_dir, week
         self.sb_course, self.sb_exchange, self.sb_limits, self.sb_isolate = course, exchange, limits, isolate
         # Interrupts travel as a control message (the kernel signals itself): a signal from outside would
@@ -159,6 +160,7 @@ class SandboxKernelManager(AsyncKernelManager):
     def environment(self) -> dict[str, str]:
         home = INSIDE_HOME if self.sb_isolate else str(self.sb_boot_dir / "home")
         return {
+            **self.sb_extra_env,
             "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
             "HOME": home,
             "LANG": "C.UTF-8",
@@ -178,7 +180,7 @@ class SandboxKernelManager(AsyncKernelManager):
         }
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        kernel = [sys.executable, "-m", "aieprep.kernel", str(self.sb_boot_dir), "-f", self.connection_file]
+        kernel = [sys.executable, "-m", "aieprep.runtime.kernel", str(self.sb_boot_dir), "-f", self.connection_file]
         if not self.sb_isolate:
             return kernel
         workdir = f"{INSIDE_HOME}/{self.sb_week}"
@@ -189,7 +191,7 @@ class SandboxKernelManager(AsyncKernelManager):
                 "--size", str(self.sb_limits.tmp_bytes), "--tmpfs", INSIDE_HOME]
         # What the kernel needs back from the hidden folders (after them, or they would cover it again):
         # the interpreter, the environment, aieprep, and its own private folder.
-        needed = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(__file__).resolve().parent}
+        needed = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(__file__).resolve().parents[1]}
         for path in sorted(needed):
             cmd += ["--ro-bind", str(path), str(path)]
         cmd += ["--bind", str(self.sb_boot_dir), str(self.sb_boot_dir)]

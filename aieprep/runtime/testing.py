@@ -19,7 +19,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = ["check", "check_close", "check_raises", "check_unchanged", "each", "in_notebook", "run_virtual"]
 
-# Set by the judge (aieprep.judge): how to call a function of the notebook by name, and how to call one
+# Set by the judge (aieprep.grading.judge): how to call a function of the notebook by name, and how to call one
 # function of the notebook on many inputs in one exchange.
 _notebook_call: Callable[[str, tuple[Any, ...], dict[str, Any]], Any] | None = None
 _notebook_map: Callable[[Callable[..., Any], list[Any]], Any] | None = None
@@ -171,7 +171,7 @@ def in_notebook(func: F) -> F:
     return remote  # type: ignore[return-value]
 
 
-class _JumpingSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-type]
+class _JumpingSelector(selectors.DefaultSelector):
     """A selector that, when asked to wait for a timer, moves its clock to that timer instead."""
 
     def __init__(self) -> None:

@@ -138,7 +138,7 @@ class Remote:
     ``with`` and ``await`` are requests; equality and hashing are by identity, never the owner's."""
 
     __slots__ = ("_peer", "_handle", "_info", "__weakref__")
-    __doc__ = property(lambda self: self._ask("getattr", "__doc__"))  # type: ignore[assignment]
+    __doc__ = property(lambda self: self._ask("getattr", "__doc__"))
 
     def __init__(self, peer: Peer, handle: int, info: dict[str, Any]) -> None:
         object.__setattr__(self, "_peer", peer)
@@ -288,7 +288,7 @@ class Peer:
     ``private`` objects (the judge's) may be called and iterated but their private attributes not read.
     """
 
-    def __init__(self, channel: Channel, course_classes: Callable[[str], type | None],
+    def __init__(self, channel: Channel, course_classes: Callable[[str], Any],
                  course_names: set[str], private: bool, extra_ops: dict[str, Callable[..., Any]] | None = None) -> None:
         self.channel = channel
         self.course_classes = course_classes
@@ -412,7 +412,7 @@ class Peer:
             if np is not None and isinstance(value, np.generic) and value.dtype.kind in "biufc":
                 return {"k": "npscalar", "dtype": value.dtype.str, "v": node(value.item())}
             if isinstance(value, type) and isinstance(getattr(value, "_aieprep_original", None), str):
-                return {"k": "class", "v": value._aieprep_original, "own": True}
+                return {"k": "class", "v": getattr(value, "_aieprep_original"), "own": True}
             if isinstance(value, type) and self._class(_qualified(value)) is value:
                 return {"k": "class", "v": _qualified(value)}
             if isinstance(value, type) and issubclass(value, BaseException):
@@ -489,7 +489,8 @@ class Peer:
     def _plain_base(value: Any) -> Any:
         """The plain value inside an instance of a subclass of a plain type (a namedtuple, an IntEnum, a
         learner's ``class Ids(list)``), taken with the base type's own methods; None for other objects."""
-        for base in (bool, int, float, str, bytes, tuple, list, dict, set, frozenset):
+        bases: tuple[type[Any], ...] = (bool, int, float, str, bytes, tuple, list, dict, set, frozenset)
+        for base in bases:
             if isinstance(value, base):
                 if base is dict:
                     return dict(dict.items(value))
@@ -580,7 +581,8 @@ class Peer:
     def _shell(self, item: dict[str, Any]) -> Any:
         kind = item["k"]
         if kind == "obj":
-            cls = self.course_classes(item.get("cls")) if type(item.get("cls")) is str else None
+            name = item.get("cls")
+            cls = self.course_classes(name) if isinstance(name, str) else None
             if cls is None:
                 raise ProtocolError(f"an object of an unknown course class {str(item.get('cls'))[:80]!r}")
             return cls.__new__(cls)
@@ -690,7 +692,8 @@ class Peer:
             pairs = {p[0]: value_of(p[1]) for p in state if type(p) is list and len(p) == 2 and type(p[0]) is str}
             return _State(pairs, value_of(item.get("base")))
         if kind == "obj":  # a course object with an immutable base (an int subclass …)
-            cls = self.course_classes(item.get("cls")) if type(item.get("cls")) is str else None
+            name = item.get("cls")
+            cls = self.course_classes(name) if isinstance(name, str) else None
             base = item.get("base")
             if cls is None or not (isinstance(base, list) and len(base) == 2):
                 raise ProtocolError("a bad course object")
@@ -704,7 +707,7 @@ class Peer:
         raise ProtocolError(f"an unknown kind of value {kind[:40]!r}")
 
     def _rebuild_exception(self, item: dict[str, Any], value_of: Callable[[Any], Any]) -> BaseException:
-        cls = self._class(item.get("cls")) or self._stand_in(item.get("cls"), item.get("mro"))
+        cls: Any = self._class(item.get("cls")) or self._stand_in(item.get("cls"), item.get("mro"))
         args = value_of(item.get("args"))
         args = args if type(args) is tuple else ()
         message = str(item.get("msg", ""))[:4000]
@@ -844,10 +847,13 @@ class Peer:
     def _contents(self, obj: Any) -> Any:
         """A fresh container holding what a received mutable object holds now (sent back by value)."""
         if type(obj).__name__ in self.course_names and self.course_classes(type(obj).__name__) is type(obj):
-            base = None
-            for kind in (list, dict, set):
-                if isinstance(obj, kind):
-                    base = kind(obj) if kind is not dict else dict(dict.items(obj))
+            base: Any = None
+            if isinstance(obj, dict):
+                base = dict(dict.items(obj))
+            elif isinstance(obj, list):
+                base = list(obj)
+            elif isinstance(obj, set):
+                base = set(obj)
             state = vars(obj) if isinstance(getattr(obj, "__dict__", None), dict) else {}
             return _State(dict(state), base)
         np = _numpy()

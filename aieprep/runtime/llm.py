@@ -592,7 +592,7 @@ def _fill(schema: Any, source: _Source, root: dict[str, Any], name: str = "", de
         if "maxItems" in schema:
             count = min(count, schema["maxItems"])
         if source.extract:
-            values = []
+            values: list[Any] = []
             if item_kind == "string":
                 while (value := source.take(("quoted", "entity", "id"))) is not None:
                     values.append(value)
@@ -1296,7 +1296,7 @@ class _QuietFilter(logging.Filter):
     """Drops every log record made in a course model's thread (uvicorn's and asyncio's)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not record.threadName.startswith(THREAD_NAME)
+        return not (record.threadName or "").startswith(THREAD_NAME)
 
 
 def _silence_logging() -> None:

@@ -1,0 +1,249 @@
+"""Step 3 of grading: run a rebuilt notebook in a sandboxed kernel while the judge runs its tests.
+
+Each test cell of the notebook has become a call of :func:`aieprep.runtime.agent.serve`; at that cell the
+judge (:mod:`aieprep.grading.judge`), a process of its own outside the sandbox, runs the hidden test and asks
+the notebook over a socket for what the test needs. A test scores only with the judge's pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+
+from ..nbgrader_bridge import CourseSettings
+from .outcome import Verdict
+from .rebuild import test_cells
+from .sandbox import Limits, SandboxKernelManager
+
+__all__ = ["Execution", "GradingFailure", "execute", "font_cache"]
+
+TRUNCATED = "\n[output truncated by the grader]\n"
+
+
+class _CappedClient(NotebookClient):
+    """nbclient with a budget for everything a kernel sends to be kept: outputs, display updates and widget
+    (comm) messages all count; beyond the budget they are dropped (the kernel keeps running)."""
+
+    output_budget: int = Limits.output_bytes
+    COUNTED = ("stream", "display_data", "execute_result", "error", "update_display_data", "comm_open", "comm_msg")
+
+    def process_message(self, msg: dict[str, Any], cell: Any, cell_index: int) -> Any:
+        if msg.get("msg_type") in self.COUNTED:
+            size = len(json.dumps(msg.get("content", {}), default=str))
+            self.output_budget -= size
+            if self.output_budget < 0:
+                if not getattr(self, "_truncated", False):
+                    self._truncated = True
+                    cell.setdefault("outputs", []).append(
+                        nbformat.v4.new_output("stream", name="stdout", text=TRUNCATED))
+                return None
+        return super().process_message(msg, cell, cell_index)
+
+
+@dataclass
+class Execution:
+    notebook: nbformat.NotebookNode
+    verdicts: dict[int, tuple[Verdict, str]]  # test cell index → (verdict, message), from the judge
+    problems: list[str]
+    tampered: bool
+
+
+class _JudgeProcess:
+    """The judge of one submission (:mod:`aieprep.grading.judge`), a process of its own outside the sandbox."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+
+    @classmethod
+    async def start(cls, socket_path: Path, cwd: Path, log: Path) -> _JudgeProcess:
+        env = {**os.environ, "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
+               "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+        with open(log, "ab") as handle:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "aieprep.grading.judge", str(socket_path), stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE, stderr=handle, cwd=str(cwd), env=env, limit=2**24)
+        return cls(proc)
+
+    async def send(self, command: dict[str, Any], answer: bool = True) -> dict[str, Any]:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write((json.dumps(command) + "\n").encode())
+        await self.proc.stdin.drain()
+        return await self.answer() if answer else {}
+
+    async def answer(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = await self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the judge stopped (see judge.log)")
+        return dict(json.loads(line))
+
+    async def close(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.kill()
+        await self.proc.wait()
+
+
+async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], given: list[str], week: str,
+                   settings: CourseSettings, limits: Limits, isolate: bool, workspace: Path, boot: Path,
+                   preload: list[str], environment: dict[str, str], fonts: Path | None) -> Execution:
+    """Run the rebuilt notebook in a sandboxed kernel; at each test cell the judge runs the hidden test."""
+    mounted = isolate and _small_tmpfs(boot, limits.boot_bytes)
+    (boot / "boot.json").write_text(json.dumps({"preload": preload}))
+    if fonts is not None:
+        shutil.copytree(fonts, boot / "mpl")
+    judge = await _JudgeProcess.start(boot / "judge.sock", settings.root / "release" / week, workspace / "judge.log")
+    verdicts: dict[int, tuple[Verdict, str]] = {}
+    problems: list[str] = []
+    kernel_failure = ""
+    km = SandboxKernelManager()
+    km.configure(boot_dir=boot, data_dir=settings.root / "release" / week, week=week, course=settings.root,
+                 exchange=settings.exchange, limits=limits, isolate=isolate, environment=environment)
+    client = _CappedClient(nb, km=km, timeout=limits.cell_seconds, allow_errors=True, interrupt_on_timeout=True,
+                           record_timing=False, startup_timeout=120, shutdown_kernel="immediate",
+                           iopub_timeout=10)
+    client.output_budget = limits.output_bytes
+    try:  # the judge reads the course's code while the kernel starts; its answers are read before the first test
+        await judge.send({"given": given}, answer=False)
+        await judge.send({"tests": {str(k): v for k, v in tests.items()}}, answer=False)
+        unread = 2
+        async with client.async_setup_kernel():
+            deadline = time.monotonic() + limits.notebook_seconds
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    problems.append(f"stopped after {limits.notebook_seconds} s for the whole notebook")
+                    break
+                try:
+                    if index in tests:
+                        for _ in range(unread):
+                            await judge.answer()
+                        unread = 0
+                        await judge.send({"run": index}, answer=False)
+                        try:
+                            await asyncio.wait_for(client.async_execute_cell(cell, index), remaining + 5)
+                        finally:
+                            verdict = await judge.send({"end": index})
+                            verdicts[index] = (Verdict(str(verdict.get("status"))), str(verdict.get("message", "")))
+                    else:
+                        await asyncio.wait_for(client.async_execute_cell(cell, index), remaining + 5)
+                except DeadKernelError:
+                    problems.append(f"the kernel stopped at cell {index + 1} (it was killed or ran out of memory)")
+                    break
+                except (asyncio.TimeoutError, TimeoutError):
+                    problems.append(f"stopped after {limits.notebook_seconds} s for the whole notebook")
+                    break
+                except Exception as error:  # a cell that could not even be sent or timed out twice
+                    problems.append(f"cell {index + 1}: {type(error).__name__}: {str(error)[:200]}")
+                    break
+    except Exception as error:
+        started = bool(verdicts) or client.kc is not None
+        reason = f"{type(error).__name__}: {str(error).splitlines()[0][:300] if str(error) else ''}"
+        if not started:  # nothing of the submission ran: an error to retry, not a zero to record
+            kernel_failure = f"the kernel did not start: {reason}"
+        problems.append(f"the kernel failed: {reason}")
+    finally:
+        atexit.unregister(client._cleanup_kernel)  # nbclient leaves it registered when the kernel did not start
+        try:
+            if km.has_kernel:  # nbclient leaves a kernel manager it was given running
+                await km.shutdown_kernel(now=True)
+        except Exception:
+            pass
+        km.release()
+        await judge.close()
+        if mounted:
+            subprocess.run(["umount", "-l", str(boot)], check=False, capture_output=True)
+    if os.environ.get("AIEPREP_JUDGE_LOG"):  # per-test times, for benchmarks
+        shutil.copyfile(workspace / "judge.log", os.environ["AIEPREP_JUDGE_LOG"] + f".{os.getpid()}.{id(nb)}")
+    if kernel_failure:
+        raise GradingFailure(kernel_failure)
+    reasons = Counter(message for status, message in verdicts.values() if status is Verdict.TAMPER)
+    problems += [f"tampering: {message} ({n} test{'s' if n > 1 else ''} failed for it)" for message, n in reasons.items()]
+    return Execution(nb, verdicts, problems, bool(reasons))
+
+
+class GradingFailure(Exception):
+    """The grader could not run a submission at all (its kernel did not start): nothing is recorded, and
+    the next run tries again."""
+
+
+def _compose(executed: nbformat.NotebookNode, originals: dict[int, str], execution: Execution) -> nbformat.NotebookNode:
+    """Put the real test sources back and make each test cell's outputs say what its verdict was."""
+    for index, cell in enumerate(executed.cells):
+        if index not in originals:
+            continue
+        cell.source = originals[index]
+        streams = [o for o in cell.get("outputs", []) if o.get("output_type") == "stream"]
+        status, message = execution.verdicts.get(index, (Verdict.MISSING, ""))
+        if status is Verdict.PASS:
+            cell.outputs = streams
+        else:
+            if status is Verdict.MISSING:
+                message = "the test did not run (the kernel stopped or the cell was skipped)"
+            if status is Verdict.FAIL and ": " in message:  # "AssertionError: add(1, 2) ..."
+                name, value = message.split(": ", 1)
+            else:
+                name, value = "GradingError", message
+            cell.outputs = streams + [nbformat.v4.new_output("error", ename=name, evalue=value,
+                                                             traceback=[f"{name}: {value}"])]
+    return executed
+
+
+def font_cache() -> Path | None:
+    """matplotlib's font list, built once here, so a sandboxed kernel need not build (or spawn) anything."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "aieprep" / "matplotlib"
+    cache.mkdir(parents=True, exist_ok=True)
+    if not any(cache.glob("fontlist-*.json")):
+        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], check=False,
+                       env={**os.environ, "MPLCONFIGDIR": str(cache)}, capture_output=True)
+    return cache if any(cache.glob("fontlist-*.json")) else None
+
+
+def _small_tmpfs(folder: Path, size: int) -> bool:
+    """Mount a tmpfs of ``size`` bytes on ``folder`` (root only), so that what a kernel writes into its boot
+    folder cannot fill the grader's disk. False when it cannot be done here."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        return False
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=700", "tmpfs", str(folder)],
+                          check=False, capture_output=True)
+    return done.returncode == 0
+
+
+def _short_tmp() -> str | None:
+    """A folder for sockets whose paths must stay under 108 bytes, whatever TMPDIR is."""
+    return "/tmp" if os.path.isdir("/tmp") and os.access("/tmp", os.W_OK) else None
+
+
+
+
+def execute(nb: nbformat.NotebookNode, given: list[str], week: str, settings: CourseSettings, limits: Limits,
+            isolate: bool, preload: list[str], environment: dict[str, str], fonts: Path | None) -> Execution:
+    """Grade-run ``nb`` (a rebuilt notebook): each test cell is run by the judge; the returned notebook has
+    the real test sources back and outputs that tell each verdict."""
+    originals = test_cells(nb)
+    with tempfile.TemporaryDirectory(prefix="aieprep-", dir=_short_tmp()) as tmp:
+        boot = Path(tmp) / "boot"
+        boot.mkdir(mode=0o700)
+        socket = str(boot / "judge.sock")
+        for index in originals:
+            nb.cells[index].source = f'__import__("aieprep.runtime.agent").runtime.agent.serve({socket!r}, globals())'
+        execution = asyncio.run(_execute(nb, originals, given, week, settings, limits, isolate, Path(tmp), boot,
+                                         preload, environment, fonts))
+    execution.notebook = _compose(execution.notebook, originals, execution)
+    return execution

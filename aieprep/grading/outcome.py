@@ -1,0 +1,38 @@
+"""What grading says: the judge's verdict on a test cell, and the outcome of a submission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+__all__ = ["Outcome", "Status", "Verdict"]
+
+
+class Verdict(StrEnum):
+    """The judge's word on one test cell."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    TAMPER = "tamper"  # the notebook answered the judge with something no honest code sends
+    MISSING = "missing"  # the test never ran (the kernel stopped first)
+
+
+class Status(StrEnum):
+    """What happened to a submission in a run."""
+
+    GRADED = "graded"
+    UNCHANGED = "unchanged"  # graded by an earlier run, and not changed since
+    ERROR = "error"  # could not be graded: see the outcome's problems
+
+
+@dataclass
+class Outcome:
+    """What happened to one student's submission in this run."""
+
+    student: str
+    status: Status
+    score: float = 0.0
+    max_score: float = 0.0
+    problems: list[str] = field(default_factory=list)  # restored cells, kernel deaths, tampering, errors
+    tampered: bool = False
+    seconds: float = 0.0
