@@ -116,7 +116,8 @@ def check_notebook(path: Path, week: str | None = None, feedback: Path | None = 
         submission = scratch / "submitted" / STUDENT / week
         submission.mkdir(parents=True)
         shutil.copyfile(path, submission / master_path.name)
-        from .grading import Status, grade_week
+        from .grading.outcome import Status
+        from .grading.pipeline import grade_week
 
         with warnings.catch_warnings():  # nbgrader's own SQLAlchemy warnings are not the learner's business
             warnings.simplefilter("ignore")

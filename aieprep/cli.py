@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from .course import CourseError, course_root, weeks
 
 if TYPE_CHECKING:
-    from .grading import Outcome
+    from .grading.outcome import Outcome
 
 # jsonschema (under nbformat) imports rfc3987_syntax when it is installed, to check "iri" formats, and that
 # builds a parser at import time (about 2.5 s of every command); no notebook schema uses those formats.
@@ -31,7 +31,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from .grading import Status, format_table, grade_week, write_report
+    from .grading.outcome import Status
+    from .grading.pipeline import grade_week
+    from .grading.report import format_table, write_report
 
     root = course_root()
     _selected_weeks(root, [args.week])

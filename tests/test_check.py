@@ -177,7 +177,7 @@ def test_check_and_grade_give_the_same_verdict_on_every_test_cell(tiny_course: P
     from nbgrader.api import Gradebook
 
     from aieprep.nbgrader_bridge import run_nbgrader
-    from aieprep.grading import grade_week
+    from aieprep.grading.pipeline import grade_week
 
     path = learner_copy(tiny_course, "week01_tiny", tmp_path)
     answer(path, "w1_add", "def w1_add(a, b):\n    return abs(a + b)")  # visible tests pass, a hidden one fails

@@ -22,7 +22,9 @@ import nbformat
 import pytest
 
 from aieprep.nbgrader_bridge import run_nbgrader
-from aieprep.grading import Outcome, grade_week, write_report
+from aieprep.grading.outcome import Outcome
+from aieprep.grading.pipeline import grade_week
+from aieprep.grading.report import write_report
 from aieprep.grading.sandbox import Limits
 from tests.conftest import ROOT, nbgrader_meta
 

@@ -25,7 +25,8 @@ import pytest
 
 from aieprep.check import check_notebook
 from aieprep.course import scratch_course
-from aieprep.grading import Status, grade_week
+from aieprep.grading.outcome import Status
+from aieprep.grading.pipeline import grade_week
 from aieprep.grading.sandbox import sandbox_available
 from aieprep.nbgrader_bridge import cell_scores, load_course_config, run_nbgrader
 from aieprep.notebook import CellKind, cell_kind, grade_cells, metadata, read_notebook
