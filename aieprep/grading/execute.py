@@ -27,7 +27,7 @@ from nbclient.exceptions import DeadKernelError
 
 from ..nbgrader_bridge import CourseSettings
 from .outcome import Verdict
-from .rebuild import test_cells
+from .rebuild import index_tests
 from .sandbox import Limits, SandboxKernelManager
 
 __all__ = ["Execution", "GradingFailure", "execute", "font_cache"]
@@ -236,7 +236,7 @@ def execute(nb: nbformat.NotebookNode, given: list[str], week: str, settings: Co
             isolate: bool, preload: list[str], environment: dict[str, str], fonts: Path | None) -> Execution:
     """Grade-run ``nb`` (a rebuilt notebook): each test cell is run by the judge; the returned notebook has
     the real test sources back and outputs that tell each verdict."""
-    originals = test_cells(nb)
+    originals = index_tests(nb)
     with tempfile.TemporaryDirectory(prefix="aieprep-", dir=_short_tmp()) as tmp:
         boot = Path(tmp) / "boot"
         boot.mkdir(mode=0o700)

@@ -18,10 +18,10 @@ import nbformat
 from ..course import CourseError
 from ..notebook import CellKind, cell_kind, metadata, read_notebook
 
-__all__ = ["given_code", "imported_modules", "read_submission", "rebuild", "test_cells"]
+__all__ = ["given_code", "imported_modules", "read_submission", "rebuild", "index_tests"]
 
 
-def test_cells(nb: nbformat.NotebookNode) -> dict[int, str]:
+def index_tests(nb: nbformat.NotebookNode) -> dict[int, str]:
     """The test cells of ``nb`` by index, with their sources."""
     return {i: c.source for i, c in enumerate(nb.cells) if cell_kind(c) is CellKind.TEST}
 
