@@ -15,6 +15,7 @@ import tempfile
 import time
 import warnings
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,8 +111,9 @@ def check_notebook(path: Path, week: str | None = None, feedback: Path | None = 
     _check_cells(nb, master, week)
     feedback = (feedback or path.with_name(f"{path.stem}.feedback.html")).resolve()
 
-    with scratch_course(root, [week]) as scratch:
-        api = course_api(scratch)
+    with scratch_course(root, [week]) as scratch, ThreadPoolExecutor(1) as background:
+        # nbgrader's API loads most of nbconvert (a second or two): while the kernel runs, when it can.
+        api = background.submit(course_api, scratch)
         _generate_assignment(api, root, week, scratch)
         submission = scratch / "submitted" / STUDENT / week
         submission.mkdir(parents=True)
@@ -127,7 +129,7 @@ def check_notebook(path: Path, week: str | None = None, feedback: Path | None = 
             died = [p for p in outcome.problems if p.startswith("the kernel stopped")]
             if died:
                 raise CourseError(KNOWN_FAILURES["DeadKernelError"])
-            raise_for(api.generate_feedback(week, STUDENT), "generate_feedback")
+            raise_for(api.result().generate_feedback(week, STUDENT), "generate_feedback")
         graded = read_notebook(scratch / "autograded" / STUDENT / week / master_path.name)
         scores = cell_scores(load_course_config(scratch), week, master_path.stem, STUDENT) or {}
         feedback.parent.mkdir(parents=True, exist_ok=True)
@@ -149,19 +151,19 @@ def check_notebook(path: Path, week: str | None = None, feedback: Path | None = 
     return CheckResult(week, list(questions.values()), feedback, outcome.problems)
 
 
-def _generate_assignment(api: Any, root: Path, week: str, scratch: Path) -> None:
+def _generate_assignment(api: Future[Any], root: Path, week: str, scratch: Path) -> None:
     """nbgrader generate_assignment, or its cached result (gradebook and release) for this exact source."""
     digest = hashlib.sha256()
     for file in sorted((root / "source" / week).rglob("*")) + [root / "nbgrader_config.py"]:
         if file.is_file() and ".ipynb_checkpoints" not in file.parts:
             digest.update(str(file.relative_to(root)).encode() + b"\0" + file.read_bytes())
-    digest.update(f"{api.coursedir.__class__.__module__}{version()}{__version__}".encode())
+    digest.update(f"{version()}{__version__}".encode())
     cache = _cache_dir() / f"{week}-{digest.hexdigest()[:16]}"
     if (cache / "gradebook.db").is_file():
         shutil.copyfile(cache / "gradebook.db", scratch / "gradebook.db")
         shutil.copytree(cache / "release", scratch / "release")
         return
-    raise_for(api.generate_assignment(week), "generate_assignment")
+    raise_for(api.result().generate_assignment(week), "generate_assignment")
     staging = Path(tempfile.mkdtemp(prefix=f"{week}-", dir=_cache_dir()))
     shutil.copyfile(scratch / "gradebook.db", staging / "gradebook.db")
     shutil.copytree(scratch / "release", staging / "release")
