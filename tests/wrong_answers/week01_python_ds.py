@@ -480,6 +480,13 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         "            if nums[i] + nums[j] == target:\n"
         "                return (i, j)\n"
         "    return None\n",
+        # brute force checking every pair, in the right order (smallest j, then i): O(n^2) reads
+        "def two_sum(nums, target):\n"
+        "    for j in range(len(nums)):\n"
+        "        for i in range(j):\n"
+        "            if nums[i] + nums[j] == target:\n"
+        "                return (i, j)\n"
+        "    return None\n",
     ],
     "group_anagrams": [
         # a set of letters ignores counts: "aab" and "abb" end up together
@@ -499,6 +506,13 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         # moves both pointers every step
         _variant(_MAX_WATER, ("        if heights[i] < heights[j]:\n            i += 1\n        else:\n            j -= 1",
                               "        i += 1\n        j -= 1")),
+        # brute force over every pair: right answers, O(n^2) reads
+        "def max_water(heights):\n"
+        "    best = 0\n"
+        "    for j in range(len(heights)):\n"
+        "        for i in range(j):\n"
+        "            best = max(best, (j - i) * min(heights[i], heights[j]))\n"
+        "    return best\n",
     ],
     "is_palindrome": [
         # no filtering of punctuation and spaces
@@ -542,6 +556,26 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         "    return new_head\n",
         # stops one node early and loses the last node
         _variant(_REVERSE_LIST, ("while head is not None:", "while head is not None and head.next is not None:")),
+        # builds a reversed copy out of new nodes (a single node is returned as it is)
+        "def reverse_list(head):\n"
+        "    if head is None or head.next is None:\n"
+        "        return head\n"
+        "    prev = None\n"
+        "    while head is not None:\n"
+        "        prev = ListNode(head.val, prev)\n"
+        "        head = head.next\n"
+        "    return prev\n",
+        # relinks the nodes, but keeps them all in a Python list first: O(n) extra memory
+        "def reverse_list(head):\n"
+        "    nodes = []\n"
+        "    while head is not None:\n"
+        "        nodes.append(head)\n"
+        "        head = head.next\n"
+        "    for i in range(len(nodes) - 1, 0, -1):\n"
+        "        nodes[i].next = nodes[i - 1]\n"
+        "    if nodes:\n"
+        "        nodes[0].next = None\n"
+        "    return nodes[-1] if nodes else None\n",
     ],
     "has_cycle": [
         # remembers values, not nodes: repeated values look like a cycle
@@ -591,6 +625,15 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_IS_BALANCED, ("    return not stack", "    return True")),
         # treats every other character as a closing bracket
         _variant(_IS_BALANCED, ("        elif ch in pairs:", "        else:"), ("pairs[ch]", "pairs.get(ch)")),
+        # counts < and > as brackets too
+        _variant(_IS_BALANCED, ('pairs = {")": "(", "]": "[", "}": "{"}', 'pairs = {")": "(", "]": "[", "}": "{", ">": "<"}'),
+                 ('if ch in "([{":', 'if ch in "([{<":')),
+        # removes innermost pairs recursively: RecursionError on deep nesting
+        "def is_balanced(s):\n"
+        "    def reduce(t):\n"
+        "        shorter = t.replace('()', '').replace('[]', '').replace('{}', '')\n"
+        "        return shorter == '' if shorter == t else reduce(shorter)\n"
+        "    return reduce(''.join(c for c in s if c in '()[]{}'))\n",
     ],
     "two_stack_queue": [
         # one stack only: last in, first out
@@ -617,6 +660,52 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_TWO_STACK_QUEUE, ('raise IndexError("pop from an empty queue")', "return None")),
         # counts only the inbox
         _variant(_TWO_STACK_QUEUE, ("return len(self._inbox) + len(self._outbox)", "return len(self._inbox)")),
+        # one list with pop(0): right order, but not two stacks, and O(n) per pop
+        "class TwoStackQueue:\n"
+        "    def __init__(self):\n"
+        "        self._items = []\n"
+        "    def push(self, x):\n"
+        "        self._items.append(x)\n"
+        "    def pop(self):\n"
+        "        if not self._items:\n"
+        '            raise IndexError("pop from an empty queue")\n'
+        "        return self._items.pop(0)\n"
+        "    def peek(self):\n"
+        "        if not self._items:\n"
+        '            raise IndexError("peek at an empty queue")\n'
+        "        return self._items[0]\n"
+        "    def __len__(self):\n"
+        "        return len(self._items)\n",
+        # two stacks, but pours everything back after each pop and peek: O(n) per operation
+        _variant(_TWO_STACK_QUEUE,
+                 ("        return self._outbox.pop()\n",
+                  "        item = self._outbox.pop()\n"
+                  "        while self._outbox:\n"
+                  "            self._inbox.append(self._outbox.pop())\n"
+                  "        return item\n"),
+                 ("        return self._outbox[-1]\n",
+                  "        item = self._outbox[-1]\n"
+                  "        while self._outbox:\n"
+                  "            self._inbox.append(self._outbox.pop())\n"
+                  "        return item\n"),
+                 ("        if not self._outbox:\n            while self._inbox:", "        if True:\n            while self._inbox:")),
+        # a deque: a fine queue, but not the two stacks the exercise is about
+        "class TwoStackQueue:\n"
+        "    def __init__(self):\n"
+        "        self._items = deque()\n"
+        "    def push(self, x):\n"
+        "        self._items.append(x)\n"
+        "    def pop(self):\n"
+        "        return self._items.popleft()\n"
+        "    def peek(self):\n"
+        "        if not self._items:\n"
+        '            raise IndexError("peek at an empty queue")\n'
+        "        return self._items[0]\n"
+        "    def __len__(self):\n"
+        "        return len(self._items)\n",
+        # moves the inbox over by reversing a slice instead of popping
+        _variant(_TWO_STACK_QUEUE, ("            while self._inbox:\n                self._outbox.append(self._inbox.pop())\n",
+                                    "            self._outbox, self._inbox = self._inbox[::-1], []\n")),
     ],
     "ingest_records": [
         # bool accepted as an int age
@@ -628,6 +717,29 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         # the "generator" reads the whole stream first
         _variant(_INGEST_RECORDS, ("    for item in items:\n        valid, _, _ = ingest_records([item])\n        yield from valid",
                                    "    yield from ingest_records(list(items))[0]")),
+        # checks the address before the category: reports the wrong first problem
+        _variant(_INGEST_RECORDS,
+                 ('        category = item.get("category")\n'
+                  "        if category is not None and not isinstance(category, str):\n"
+                  '            fail("bad_type", "category")\n'
+                  "            continue\n"
+                  '        category = (category or "").strip().lower() or "unknown"\n', ""),
+                 ('        city = (city or "").strip() or None\n',
+                  '        city = (city or "").strip() or None\n'
+                  '        category = item.get("category")\n'
+                  "        if category is not None and not isinstance(category, str):\n"
+                  '            fail("bad_type", "category")\n'
+                  "            continue\n"
+                  '        category = (category or "").strip().lower() or "unknown"\n')),
+        # the "generator" reads the stream in batches of 100
+        _variant(_INGEST_RECORDS, ("    for item in items:\n        valid, _, _ = ingest_records([item])\n        yield from valid",
+                                   "    batch = []\n"
+                                   "    for item in items:\n"
+                                   "        batch.append(item)\n"
+                                   "        if len(batch) == 100:\n"
+                                   "            yield from ingest_records(batch)[0]\n"
+                                   "            batch = []\n"
+                                   "    yield from ingest_records(batch)[0]")),
     ],
     "validate": [
         # bool accepted as int (isinstance(True, int) is True)
@@ -671,6 +783,9 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_VALIDATE_USER, ("<= len(username.strip()) <= 20", "<= len(username.strip()) < 20")),
         # crashes on a non-string email
         _variant(_VALIDATE_USER, ("        ok = isinstance(email, str)\n", "        ok = True\n")),
+        # ASCII letters only: "José_9" is rejected
+        _variant(_VALIDATE_USER, ('all(c.isalnum() or c == "_" for c in username.strip())',
+                                  'all(c.isascii() and (c.isalnum() or c == "_") for c in username.strip())')),
     ],
     "clean_jsonl": [
         # line numbers from 0
@@ -683,6 +798,8 @@ WRONG_ANSWERS: dict[str, list[str]] = {
                                 "return isinstance(v, (int, float))")),
         # drops a score equal to min_score
         _variant(_CLEAN_JSONL, ('elif obj["score"] < min_score:', 'elif obj["score"] <= min_score:')),
+        # splits on "\\n" only: a lone "\\r" does not end a line
+        _variant(_CLEAN_JSONL, ("enumerate(text.splitlines(), start=1)", 'enumerate(text.split("\\n"), start=1)')),
     ],
     "load_config": [
         # stops at the first problem
@@ -693,6 +810,8 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_LOAD_CONFIG, ('copy.deepcopy(rule.get("default"))', 'rule.get("default")')),
         # bool accepted as an int
         _variant(_LOAD_CONFIG, ("        if isinstance(value, bool) and expected is not bool:\n            ok = False\n        elif", "        if")),
+        # a shallow copy of the default: a list inside a dict default is shared
+        _variant(_LOAD_CONFIG, ('copy.deepcopy(rule.get("default"))', 'copy.copy(rule.get("default"))')),
     ],
     "contact_book": [
         # case-sensitive search
@@ -704,5 +823,7 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_CONTACT_BOOK, ("for key in sorted(self._by_key)", "for key in self._by_key")),
         # hands out the stored dicts: callers can change the book
         _variant(_CONTACT_BOOK, ("return [dict(self._by_key[key]) for key in", "return [self._by_key[key] for key in")),
+        # add hands out the stored dict: callers can change the book
+        _variant(_CONTACT_BOOK, ("        return dict(self._by_key[key])\n", "        return self._by_key[key]\n")),
     ],
 }

@@ -315,6 +315,10 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         "    return -1\n",
         # <= instead of <: finds the position after the last occurrence
         _variant(_BINARY_SEARCH, ("if nums[mid] < target:", "if nums[mid] <= target:")),
+        # bisect from the standard library: the contract asks for the loop itself
+        "def binary_search(nums, target):\n"
+        "    i = bisect.bisect_left(nums, target)\n"
+        "    return i if i < len(nums) and nums[i] == target else -1\n",
     ],
     "search_rotated": [
         # < instead of <= when testing the left half: [3, 1], 1 gives -1
@@ -454,6 +458,11 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         "    return merged\n",
         # assumes no list is empty
         _variant(_MERGE_K, ("for i, lst in enumerate(lists) if lst]", "for i, lst in enumerate(lists)]")),
+        # hands back the only non-empty list itself instead of a new list
+        _variant(_MERGE_K, ("    heap = [", "    nonempty = [lst for lst in lists if lst]\n"
+                                         "    if len(nonempty) == 1:\n"
+                                         "        return nonempty[0]\n"
+                                         "    heap = [")),
     ],
     "longest_unique_substring": [
         # restarts the window after the repeated character's new position ("dvdf" gives 2)
@@ -462,6 +471,26 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_LONGEST_UNIQUE, ("if last_seen.get(ch, -1) >= left:", "if ch in last_seen:")),
         # ignores case
         _variant(_LONGEST_UNIQUE, ("enumerate(s)", "enumerate(s.lower())")),
+        # looks for the repeat in a slice of the window: right answers, O(n * window) reads
+        "def longest_unique_substring(s):\n"
+        "    left = best = 0\n"
+        "    for right in range(len(s)):\n"
+        "        window = s[left:right]\n"
+        "        if s[right] in window:\n"
+        "            left += window.index(s[right]) + 1\n"
+        "        best = max(best, right - left + 1)\n"
+        "    return best\n",
+        # grows a fresh set from every start: right answers, O(n * window) reads
+        "def longest_unique_substring(s):\n"
+        "    best = 0\n"
+        "    for i in range(len(s)):\n"
+        "        seen = set()\n"
+        "        for j in range(i, len(s)):\n"
+        "            if s[j] in seen:\n"
+        "                break\n"
+        "            seen.add(s[j])\n"
+        "        best = max(best, len(seen))\n"
+        "    return best\n",
     ],
     "max_window_sum": [
         # brute force: sums every window, O(n k) reads
@@ -493,6 +522,26 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         "        else:\n"
         "            merged.append(interval)\n"
         "    return merged\n",
+        # keeps the caller's lists in the result when they don't merge
+        "def merge_intervals(intervals):\n"
+        "    merged = []\n"
+        "    for interval in sorted(intervals):\n"
+        "        if merged and interval[0] <= merged[-1][1]:\n"
+        "            merged[-1] = [merged[-1][0], max(merged[-1][1], interval[1])]\n"
+        "        else:\n"
+        "            merged.append(interval)\n"
+        "    return merged\n",
+        # compares each interval with every merged one: right answers, O(n^2) comparisons
+        "def merge_intervals(intervals):\n"
+        "    merged = []\n"
+        "    for start, end in sorted(intervals):\n"
+        "        for interval in merged:\n"
+        "            if start <= interval[1] and interval[0] <= end:\n"
+        "                interval[0], interval[1] = min(interval[0], start), max(interval[1], end)\n"
+        "                break\n"
+        "        else:\n"
+        "            merged.append([start, end])\n"
+        "    return merged\n",
     ],
     "combination_sum": [
         # each candidate at most once
@@ -520,6 +569,8 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         "def is_valid_bst(root):\n"
         "    values = inorder(root)\n"
         "    return all(a <= b for a, b in zip(values, values[1:]))\n",
+        # 64-bit sentinels instead of infinities: wrong for ints beyond them
+        _variant(_IS_VALID_BST, ("(root, -math.inf, math.inf)", "(root, -2**63, 2**63 - 1)")),
     ],
     "level_order": [
         # one flat list
@@ -563,6 +614,43 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         # only the courses that appear in a pair
         _variant(_COURSE_ORDER, ("return order if len(order) == num_courses else None",
                                  "return [c for c in order if c in {x for p in prerequisites for x in p}] if len(order) == num_courses else None")),
+        # graphlib does the work the exercise asks for
+        "def course_order(num_courses, prerequisites):\n"
+        "    graph = {c: set() for c in range(num_courses)}\n"
+        "    for course, before in prerequisites:\n"
+        "        graph[course].add(before)\n"
+        "    try:\n"
+        "        return list(TopologicalSorter(graph).static_order())\n"
+        "    except CycleError:\n"
+        "        return None\n",
+        # scans every course for the next one ready: O(V^2)
+        "def course_order(num_courses, prerequisites):\n"
+        "    dependants = defaultdict(list)\n"
+        "    indegree = [0] * num_courses\n"
+        "    for course, before in prerequisites:\n"
+        "        dependants[before].append(course)\n"
+        "        indegree[course] += 1\n"
+        "    taken, order = [False] * num_courses, []\n"
+        "    for _ in range(num_courses):\n"
+        "        ready = next((c for c in range(num_courses) if not taken[c] and indegree[c] == 0), None)\n"
+        "        if ready is None:\n"
+        "            return None\n"
+        "        taken[ready] = True\n"
+        "        order.append(ready)\n"
+        "        for nxt in dependants[ready]:\n"
+        "            indegree[nxt] -= 1\n"
+        "    return order\n",
+        # looks through all the pairs again for each course: O(V * E)
+        "def course_order(num_courses, prerequisites):\n"
+        "    done, order = set(), []\n"
+        "    while len(order) < num_courses:\n"
+        "        ready = [c for c in range(num_courses) if c not in done\n"
+        "                 and all(b in done for a, b in prerequisites if a == c)]\n"
+        "        if not ready:\n"
+        "            return None\n"
+        "        done.update(ready)\n"
+        "        order += ready\n"
+        "    return order\n",
     ],
     "coin_change": [
         # greedy: biggest coin first
@@ -604,6 +692,14 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_MERGE_SORT, ("    merged.extend(left[i:])\n    merged.extend(right[j:])\n", "")),
         # returns the input itself for short lists
         _variant(_MERGE_SORT, ("        return list(items)", "        return items")),
+        # the standard library does the sorting
+        "def merge_sort(items):\n"
+        "    return sorted(items)\n",
+        # list.sort on a copy
+        "def merge_sort(items):\n"
+        "    result = list(items)\n"
+        "    result.sort()\n"
+        "    return result\n",
     ],
     "patterns": [
         # BFS and DFS swapped

@@ -201,6 +201,99 @@ class LRUCache:
 '''
 
 
+_LRU_CACHE_LIST = r'''
+class LRUCache:
+    """A least-recently-used cache holding at most `capacity` keys."""
+
+    def __init__(self, capacity):
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.capacity = capacity
+        self._data = {}
+        self._order = []  # least recently used first
+
+    def get(self, key, default=None):
+        """The value for key (now most recently used), or default."""
+        if key not in self._data:
+            return default
+        self._order.remove(key)
+        self._order.append(key)
+        return self._data[key]
+
+    def put(self, key, value):
+        """Insert or update key; evict the least recently used key when over capacity."""
+        if key in self._data:
+            self._order.remove(key)
+        self._data[key] = value
+        self._order.append(key)
+        if len(self._data) > self.capacity:
+            del self._data[self._order.pop(0)]
+
+    def __len__(self):
+        """The number of keys held."""
+        return len(self._data)
+'''
+
+
+_LRU_CACHE_STAMPS = r'''
+class LRUCache:
+    """A least-recently-used cache holding at most `capacity` keys."""
+
+    def __init__(self, capacity):
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.capacity = capacity
+        self._data = {}
+        self._used = {}  # key -> tick of its last use
+        self._tick = 0
+
+    def _touch(self, key):
+        self._tick += 1
+        self._used[key] = self._tick
+
+    def get(self, key, default=None):
+        """The value for key (now most recently used), or default."""
+        if key not in self._data:
+            return default
+        self._touch(key)
+        return self._data[key]
+
+    def put(self, key, value):
+        """Insert or update key; evict the least recently used key when over capacity."""
+        self._data[key] = value
+        self._touch(key)
+        if len(self._data) > self.capacity:
+            oldest = min(self._used, key=self._used.get)
+            del self._data[oldest], self._used[oldest]
+
+    def __len__(self):
+        """The number of keys held."""
+        return len(self._data)
+'''
+
+
+_FAN_OUT_AS_COMPLETED = r'''
+async def fan_out(providers, prompt, *, timeout=2.0, max_concurrency=2):
+    """Ask every provider concurrently (capped, each with a timeout); collect answers and errors."""
+    semaphore = asyncio.Semaphore(max_concurrency)
+
+    async def one(name, provider):
+        async with semaphore:
+            try:
+                return name, "answer", await asyncio.wait_for(provider(prompt), timeout)
+            except TimeoutError:
+                return name, "error", "timeout"
+            except Exception:
+                return name, "error", "error"
+
+    result = {"answers": {}, "errors": {}}
+    for finished in asyncio.as_completed([one(name, provider) for name, provider in providers.items()]):
+        name, kind, value = await finished
+        result["answers" if kind == "answer" else "errors"][name] = value
+    return result
+'''
+
+
 _TTL_CACHE = r'''
 class TTLCache:
     """A cache whose entries expire ttl seconds after they were set."""
@@ -251,7 +344,7 @@ class HashRing:
         self._points = [point for point in self._points if point[1] != node]
 
     def node_for(self, key):
-        """The node owning key: the first point clockwise from stable_hash(key)."""
+        """The node owning key: that of the first point at or after stable_hash(key), wrapping around."""
         if not self._points:
             raise LookupError("the ring has no nodes")
         index = bisect.bisect_left(self._points, (stable_hash(key), ""))
@@ -423,12 +516,31 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_RETRY, ('delay = max(delay, float(header))', 'pass')),
         # no jitter
         _variant(_RETRY, ('delay *= rng.uniform(1 - jitter, 1 + jitter)', 'delay *= 1')),
+        # Retry-After replaces the backoff instead of being a minimum
+        _variant(_RETRY, ('delay = max(delay, float(header))', 'delay = float(header)')),
+        # Retry-After honoured on a 429 only (a 503 may carry it too)
+        _variant(_RETRY, ('            if header is not None:\n', '            if header is not None and isinstance(error, openai.RateLimitError):\n')),
+        # jitter applied after Retry-After: the wait can drop below the header
+        _variant(_RETRY, ('            if jitter:\n                delay *= rng.uniform(1 - jitter, 1 + jitter)\n', ''),
+                 ('            if on_retry is not None:\n', '            if jitter:\n                delay *= rng.uniform(1 - jitter, 1 + jitter)\n            if on_retry is not None:\n')),
+        # default retry_on forgets dropped connections (APITimeoutError is only one kind of APIConnectionError)
+        _variant(_RETRY, ('retry_on=TRANSIENT', 'retry_on=(openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError)')),
+        # no default rng: jitter without an rng crashes
+        _variant(_RETRY, ('    rng = rng or random.Random()\n', '')),
+        # on_retry gets the backoff, not the delay actually slept
+        _variant(_RETRY, ('on_retry(attempt, error, delay)', 'on_retry(attempt, error, base_delay * 2 ** (attempt - 1))')),
+        # only attempts == 0 is rejected: a negative count returns None
+        _variant(_RETRY, ('if attempts < 1:', 'if attempts == 0:')),
     ],
     "retry_variants": [
         # decorator without functools.wraps
         _variant(_RETRY_VARIANTS, ('        @functools.wraps(func)\n', '')),
         # async version ignores Retry-After
         _variant(_RETRY_VARIANTS, ('                delay = max(delay, float(header))', '                pass')),
+        # async version: Retry-After replaces the backoff
+        _variant(_RETRY_VARIANTS, ('                delay = max(delay, float(header))', '                delay = float(header)')),
+        # async version: default retry_on without timeouts and dropped connections
+        _variant(_RETRY_VARIANTS, ('retry_on=TRANSIENT', 'retry_on=(openai.RateLimitError, openai.InternalServerError)')),
         # async version sleeps after the last attempt
         _variant(_RETRY_VARIANTS, ('            if attempt == attempts:\n                raise\n', '            last = error\n'), ('            await sleep(delay)\n', '            await sleep(delay)\n    raise last\n')),
     ],
@@ -449,6 +561,8 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_FETCH_VALIDATED, ('            if attempt == attempts:\n                return {"status": "failed", "error": type(error).__name__, "attempts": attempt}\n            sleep(base_delay * 2 ** (attempt - 1))\n', '            sleep(base_delay * 2 ** (attempt - 1))\n            if attempt == attempts:\n                return {"status": "failed", "error": type(error).__name__, "attempts": attempt}\n')),
         # counts attempts from 0
         _variant(_FETCH_VALIDATED, ('"attempts": attempt}', '"attempts": attempt - 1}')),
+        # default retry_on: HTTP errors only, so a timeout or a dropped connection fails at once
+        _variant(_FETCH_VALIDATED, ('retry_on=TRANSIENT', 'retry_on=(openai.RateLimitError, openai.InternalServerError)')),
     ],
     "circuit_breaker": [
         # never half-opens
@@ -459,6 +573,9 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_CIRCUIT_BREAKER, ('            if state == "half_open" or self.failures >= self.failure_threshold:\n                self.opened_at = self.clock()\n', '            if self.failures >= self.failure_threshold:\n                self.opened_at = self.clock()\n                self.failures = 0\n')),
         # calls fn while open
         _variant(_CIRCUIT_BREAKER, ('            raise CircuitOpenError("circuit open: failing fast")', '            pass')),
+        # times the open state from the first failure of the streak, not from the one that opened it
+        _variant(_CIRCUIT_BREAKER, ('            self.failures += 1\n', '            self.failures += 1\n            if self.failures == 1:\n                self.streak_start = self.clock()\n'),
+                 ('                self.opened_at = self.clock()\n', '                self.opened_at = self.clock() if state == "half_open" else self.streak_start\n')),
     ],
     "token_bucket": [
         # no cap at capacity
@@ -479,6 +596,10 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_LRU_CACHE, ('popitem(last=False)', 'popitem(last=True)')),
         # evicts one too early
         _variant(_LRU_CACHE, ('if len(self._data) > self.capacity:', 'if len(self._data) >= self.capacity:')),
+        # recency kept in a list: remove() scans it, O(n) per operation
+        _LRU_CACHE_LIST,
+        # a use counter per key, evicting the min: O(n) per eviction
+        _LRU_CACHE_STAMPS,
     ],
     "ttl_cache": [
         # off by one: still valid at exactly ttl
@@ -495,6 +616,17 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_HASH_RING, ('bisect.insort(self._points, (stable_hash(f"{node}#{i}"), node))', 'self._points.append((stable_hash(f"{node}#{i}"), node))')),
         # remove takes off only one point
         _variant(_HASH_RING, ('        self._points = [point for point in self._points if point[1] != node]', '        self._points.remove(next(point for point in self._points if point[1] == node))')),
+        # no wrap-around: a key past the last point goes to the last point
+        _variant(_HASH_RING, ('return self._points[index % len(self._points)][1]', 'return self._points[min(index, len(self._points) - 1)][1]')),
+        # the first point strictly after the key's hash (bisect_right): a key exactly on a point skips it
+        _variant(_HASH_RING, ('(stable_hash(key), "")', '(stable_hash(key) + 1, "")')),
+        # virtual nodes placed at another hash
+        _variant(_HASH_RING, ('stable_hash(f"{node}#{i}")', 'stable_hash(f"{node}-{i}")')),
+        # virtual nodes numbered from 1
+        _variant(_HASH_RING, ('for i in range(self.vnodes):', 'for i in range(1, self.vnodes + 1):')),
+        # a linear scan of the ring instead of bisect
+        _variant(_HASH_RING, ('        index = bisect.bisect_left(self._points, (stable_hash(key), ""))\n        return self._points[index % len(self._points)][1]',
+                              '        h = stable_hash(key)\n        for point, node in self._points:\n            if point >= h:\n                return node\n        return self._points[0][1]')),
     ],
     "run_etl": [
         # commits the checkpoint before writing
@@ -515,6 +647,10 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_PROCESS_BATCH, ('if not keep(output):', 'if not keep(record):')),
         # filtered records not counted
         _variant(_PROCESS_BATCH, ('            stats["filtered"] += 1\n', '')),
+        # catches only the exceptions the examples raise
+        _variant(_PROCESS_BATCH, ('except Exception as error:', 'except (KeyError, ValueError) as error:')),
+        # drops the ": " when the exception has no message
+        _variant(_PROCESS_BATCH, ('f"{type(error).__name__}: {error}"', 'f"{type(error).__name__}: {error}" if str(error) else type(error).__name__')),
     ],
     "generate": [
         # 500 instead of 504 for a timeout
@@ -523,6 +659,16 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_GENERATE, (',\n                                headers={"Retry-After": retry_after})', ')')),
         # catches APIError before APITimeoutError: timeouts become 502
         _variant(_GENERATE, ('        except openai.APITimeoutError:\n            raise HTTPException(status_code=504, detail="the model timed out")\n', ''), ('            raise HTTPException(status_code=502, detail="the model provider failed")\n', '            raise HTTPException(status_code=502, detail="the model provider failed")\n        except openai.APITimeoutError:\n            raise HTTPException(status_code=504, detail="the model timed out")\n')),
+        # catches APIConnectionError for timeouts: a dropped connection becomes a 504
+        _variant(_GENERATE, ('except openai.APITimeoutError:', 'except openai.APIConnectionError:')),
+        # only server errors become 502: a 400 or a dropped connection escapes as a 500
+        _variant(_GENERATE, ('        except openai.APIError:\n', '        except openai.InternalServerError:\n')),
+        # sources any list
+        _variant(_GENERATE, ('    sources: list[str]\n', '    sources: list\n')),
+        # no lower bound on confidence
+        _variant(_GENERATE, ('confidence: float = Field(ge=0, le=1)', 'confidence: float = Field(le=1)')),
+        # max_tokens a float
+        _variant(_GENERATE, ('max_tokens: int = Field(', 'max_tokens: float = Field(')),
         # returns the model's JSON unvalidated
         _variant(_GENERATE, ('            return GenerateResponse.model_validate_json(completion.choices[0].message.content or "")\n        except ValidationError:', '            return json.loads(completion.choices[0].message.content or "")\n        except ValueError:')),
     ],
@@ -543,6 +689,8 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_FAN_OUT, ('    outcomes = await asyncio.gather(*(one(provider) for provider in providers.values()))', '    outcomes = [await one(provider) for provider in providers.values()]')),
         # only timeouts are caught
         _variant(_FAN_OUT, ('            except Exception:\n                return "error", "error"\n', '')),
+        # dicts in the order the calls finished
+        _FAN_OUT_AS_COMPLETED,
         # the timeout also covers the wait for the semaphore
         _variant(_FAN_OUT, ('    async def one(provider):\n        async with semaphore:\n            try:\n                return "answer", await asyncio.wait_for(provider(prompt), timeout)\n', '    async def guarded(provider):\n        async with semaphore:\n            return await provider(prompt)\n\n    async def one(provider):\n        if True:\n            try:\n                return "answer", await asyncio.wait_for(guarded(provider), timeout)\n')),
     ],

@@ -82,6 +82,30 @@ _COSINE_SIMILARITY = r'''
 def cosine_similarity(a, b):
     """Cosine similarity of two vectors; 0.0 if either is the zero vector."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    scale_a, scale_b = np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0)
+    if scale_a == 0 or scale_b == 0:
+        return 0.0
+    a, b = a / scale_a, b / scale_b  # entries in [-1, 1]: the norms can neither underflow nor overflow
+    return float(np.clip(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)), -1.0, 1.0))
+
+
+def cosine_matrix(A, B):
+    """(n, m) cosine similarities between the rows of A (n, d) and of B (m, d); 0 for zero rows."""
+    def unit_rows(M):
+        scale = np.max(np.abs(M), axis=1, keepdims=True, initial=0.0)
+        M = np.divide(M, scale, out=np.zeros_like(M), where=scale > 0)
+        norm = np.linalg.norm(M, axis=1, keepdims=True)
+        return np.divide(M, norm, out=np.zeros_like(M), where=norm > 0)
+
+    A, B = unit_rows(np.asarray(A, dtype=float)), unit_rows(np.asarray(B, dtype=float))
+    return np.clip(A @ B.T, -1.0, 1.0)
+'''
+
+
+_COSINE_UNSCALED = r'''
+def cosine_similarity(a, b):
+    """Cosine similarity of two vectors; 0.0 if either is the zero vector."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     norm_a, norm_b = np.linalg.norm(a), np.linalg.norm(b)
     if norm_a == 0 or norm_b == 0:
         return 0.0
@@ -96,6 +120,69 @@ def cosine_matrix(A, B):
     A = np.divide(A, norm_a, out=np.zeros_like(A), where=norm_a > 0)
     B = np.divide(B, norm_b, out=np.zeros_like(B), where=norm_b > 0)
     return np.clip(A @ B.T, -1.0, 1.0)
+'''
+
+
+_SOFTMAX_TRY_NAIVE = r'''
+def softmax(x, axis=-1):
+    """Softmax of x along axis, stable for large logits; a new float array of x's shape."""
+    x = np.asarray(x, dtype=float)
+    e = np.exp(x)                        # the plain formula first, the stable one only if it broke
+    if not np.all(np.isfinite(e)) or np.any(np.sum(e, axis=axis) == 0):
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+'''
+
+
+_SOFTMAX_IN_PLACE = r'''
+def softmax(x, axis=-1):
+    """Softmax of x along axis, stable for large logits; a new float array of x's shape."""
+    x = np.asarray(x, dtype=float)       # the caller's own array when it already holds floats
+    x -= np.max(x, axis=axis, keepdims=True)
+    np.exp(x, out=x)
+    x /= np.sum(x, axis=axis, keepdims=True)
+    return x
+'''
+
+
+_ATTENTION_NAIVE_SOFTMAX = r'''
+def attention(Q, K, V, causal=True):
+    """Scaled dot-product attention; returns (output (T, d_v), weights (T, S))."""
+    Q, K, V = (np.asarray(a, dtype=float) for a in (Q, K, V))
+    scores = Q @ K.T / np.sqrt(K.shape[-1])
+    if causal:
+        future = np.triu(np.ones(scores.shape, dtype=bool), k=1)
+        scores = np.where(future, -np.inf, scores)
+    weights = np.exp(scores)                   # no max subtracted: exp(1000) overflows
+    weights = weights / weights.sum(axis=-1, keepdims=True)
+    return weights @ V, weights
+'''
+
+
+_NEXT_TOKEN_PROBS_GREEDY_FIRST = r'''
+def next_token_probs(logits, temperature=1.0, top_k=None, top_p=None):
+    """Next-token probabilities after temperature, top-k and top-p (zeros for dropped tokens, sum 1)."""
+    logits = np.asarray(logits, dtype=float)
+    if temperature == 0:                       # greedy returns before the arguments are checked
+        probs = np.zeros(len(logits))
+        probs[np.argmax(logits)] = 1.0
+        return probs
+    if temperature < 0:
+        raise ValueError("temperature must be >= 0")
+    if top_k is not None and top_k < 1:
+        raise ValueError("top_k must be at least 1")
+    if top_p is not None and not 0 < top_p <= 1:
+        raise ValueError("top_p must be in (0, 1]")
+    probs = softmax(logits / temperature)
+    kept = np.argsort(-probs, kind="stable")
+    if top_k is not None:
+        kept = kept[:top_k]
+    if top_p is not None:
+        cumulative = np.cumsum(probs[kept]) / probs[kept].sum()
+        kept = kept[: int(np.searchsorted(cumulative, top_p)) + 1]
+    filtered = np.zeros(len(probs))
+    filtered[kept] = probs[kept]
+    return filtered / filtered.sum()
 '''
 
 _PRECISION_RECALL_F1 = r'''
@@ -319,6 +406,12 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_SOFTMAX, ("np.max(x, axis=axis, keepdims=True)", "np.max(x, axis=axis)")),
         # normalises by the sum over the whole batch
         _variant(_SOFTMAX, ("np.sum(e, axis=axis, keepdims=True)", "np.sum(e)")),
+        # the plain formula first: right values, but overflow warnings on logits like 1000
+        _SOFTMAX_TRY_NAIVE,
+        # works in place: modifies and returns the caller's float array
+        _SOFTMAX_IN_PLACE,
+        # returns a list, not an array
+        _variant(_SOFTMAX, ("return e / np.sum(e, axis=axis, keepdims=True)", "return (e / np.sum(e, axis=axis, keepdims=True)).tolist()")),
     ],
     "attention": [
         # no sqrt(d_k) scaling
@@ -329,6 +422,8 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _ATTENTION_MASK_AFTER,
         # off by one: each query also sees the next key
         _variant(_ATTENTION, ("k=1", "k=2")),
+        # its own softmax without the max: scores of 1000 overflow
+        _ATTENTION_NAIVE_SOFTMAX,
     ],
     "next_token_probs": [
         # top-p drops the token that crosses the threshold
@@ -339,6 +434,12 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_NEXT_TOKEN_PROBS, ("probs[np.argmax(logits)] = 1.0", "probs[len(logits) - 1 - np.argmax(logits[::-1])] = 1.0")),
         # temperature applied to the probabilities: the renormalisation undoes it
         _variant(_NEXT_TOKEN_PROBS, ("probs = softmax(logits / temperature)", "probs = softmax(logits) / temperature")),
+        # top_p = 1 rejected
+        _variant(_NEXT_TOKEN_PROBS, ("not 0 < top_p <= 1", "not 0 < top_p < 1")),
+        # only top_k = 0 rejected, not a negative top_k
+        _variant(_NEXT_TOKEN_PROBS, ("if top_k is not None and top_k < 1:", "if top_k == 0:")),
+        # greedy returns before the arguments are checked
+        _NEXT_TOKEN_PROBS_GREEDY_FIRST,
     ],
     "sample_tokens": [
         # a fresh generator: not reproducible from the caller's seed
@@ -347,6 +448,8 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_SAMPLE_TOKENS, ("rng.choice(", "np.random.choice(")),
         # forgets the filters
         _variant(_SAMPLE_TOKENS, ("next_token_probs(logits, **filters)", "softmax(np.asarray(logits, dtype=float))")),
+        # token ids as floats
+        _variant(_SAMPLE_TOKENS, ("rng.choice(len(probs), size=n, p=probs)", "rng.choice(len(probs), size=n, p=probs).astype(float)")),
     ],
     "cross_entropy": [
         # log(softmax): log(0) = -inf for very confident logits
@@ -360,13 +463,24 @@ WRONG_ANSWERS: dict[str, list[str]] = {
     ],
     "cosine_similarity": [
         # no zero-vector case: 0 / 0
-        _variant(_COSINE_SIMILARITY, ("    if norm_a == 0 or norm_b == 0:\n        return 0.0\n", "")),
+        _variant(_COSINE_SIMILARITY, ("    if scale_a == 0 or scale_b == 0:\n        return 0.0\n", "")),
         # a raw dot product
-        _variant(_COSINE_SIMILARITY, ("float(np.clip(a @ b / (norm_a * norm_b), -1.0, 1.0))", "float(a @ b)")),
+        _variant(_COSINE_SIMILARITY, ("float(np.clip(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)), -1.0, 1.0))", "float(a @ b)")),
         # the matrix transposed: (m, n)
         _variant(_COSINE_SIMILARITY, ("np.clip(A @ B.T, -1.0, 1.0)", "np.clip(B @ A.T, -1.0, 1.0)")),
         # normalises the columns instead of the rows
         _variant(_COSINE_SIMILARITY, ("axis=1, keepdims=True", "axis=0, keepdims=True")),
+        # norms of the raw vectors: 1e-200 squared underflows to 0, 1e200 squared overflows
+        _COSINE_UNSCALED,
+        # no clip: parallel vectors give 1.0000000000000002
+        _variant(_COSINE_SIMILARITY, ("float(np.clip(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)), -1.0, 1.0))",
+                                      "float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))")),
+        # a zero vector found by the nan it produces: right value, with a RuntimeWarning
+        _variant(_COSINE_SIMILARITY, ("    if scale_a == 0 or scale_b == 0:\n        return 0.0\n    a, b = a / scale_a, b / scale_b  # entries in [-1, 1]: the norms can neither underflow nor overflow\n    return float(np.clip(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)), -1.0, 1.0))",
+                                      "    a, b = a / max(scale_a, 1e-300), b / max(scale_b, 1e-300)\n    cosine = a @ b / (np.linalg.norm(a) * np.linalg.norm(b))\n    return 0.0 if np.isnan(cosine) else float(np.clip(cosine, -1.0, 1.0))")),
+        # cosine_matrix loops over the pairs
+        _variant(_COSINE_SIMILARITY, ("    A, B = unit_rows(np.asarray(A, dtype=float)), unit_rows(np.asarray(B, dtype=float))\n    return np.clip(A @ B.T, -1.0, 1.0)",
+                                      "    A, B = np.asarray(A, dtype=float), np.asarray(B, dtype=float)\n    return np.array([[cosine_similarity(a, b) for b in B] for a in A]).reshape(len(A), len(B))")),
     ],
     "precision_recall_f1": [
         # precision and recall swapped
@@ -376,6 +490,9 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         # no zero-division contract
         _variant(_PRECISION_RECALL_F1, ("tp / (tp + fp) if tp + fp else 0.0", "tp / (tp + fp)"),
                  ("tp / (tp + fn) if tp + fn else 0.0", "tp / (tp + fn)")),
+        # an int 0 where a denominator is 0
+        _variant(_PRECISION_RECALL_F1, ("if tp + fp else 0.0", "if tp + fp else 0"), ("if tp + fn else 0.0", "if tp + fn else 0"),
+                 ("if precision + recall else 0.0", "if precision + recall else 0")),
         # no length check: zip silently truncates
         _variant(_PRECISION_RECALL_F1, ("    if len(y_true) != len(y_pred):\n"
                                         "        raise ValueError(f\"y_true has {len(y_true)} labels, y_pred {len(y_pred)}\")\n", "")),
@@ -388,6 +505,8 @@ WRONG_ANSWERS: dict[str, list[str]] = {
                                 "np.polyfit(np.concatenate([x_train, x_val]), np.concatenate([y_train, y_val]), degree)")),
         # returns the index of the best degree, not the degree
         _variant(_POLY_ERRORS, ("return min(zip(val_mse, degrees))[1]", "return int(np.argmin(val_mse))")),
+        # two lists, not two float arrays
+        _variant(_POLY_ERRORS, ("return np.array(train_mse), np.array(val_mse)", "return train_mse, val_mse")),
         # the largest degree on a tie
         _variant(_POLY_ERRORS, ("return min(zip(val_mse, degrees))[1]",
                                 "return max(d for v, d in zip(val_mse, degrees) if v == min(val_mse))")),
@@ -401,6 +520,10 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _BPE_MERGE_STRING_REPLACE,
         # words that become equal overwrite each other's counts
         _variant(_BPE_MERGE, ("merged[tuple(out)] = merged.get(tuple(out), 0) + freq", "merged[tuple(out)] = freq")),
+        # nothing to merge: returns the corpus itself, not a copy
+        _variant(_BPE_MERGE, ("return None, dict(corpus)", "return None, corpus")),
+        # merges into the caller's corpus and returns it
+        _variant(_BPE_MERGE, ("    return best, merged", "    corpus.clear()\n    corpus.update(merged)\n    return best, corpus")),
     ],
     "parse_answer": [
         # no repair of a Markdown fence
@@ -411,6 +534,8 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         # lets the JSONDecodeError escape
         _variant(_PARSE_ANSWER, ("    try:\n        data = json.loads(text)\n    except json.JSONDecodeError as error:\n"
                                  '        return False, [f"(root): invalid JSON ({error})"]\n', "    data = json.loads(text)\n")),
+        # finds a fence anywhere in the reply, not only around it
+        _variant(_PARSE_ANSWER, ("re.fullmatch(", "re.search(")),
         # reports only the first problem
         _variant(_PARSE_ANSWER, ("return (False, errors) if errors", "return (False, errors[:1]) if errors")),
     ],
@@ -423,6 +548,8 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_ASK_JSON, ('raise ValueError(f"no valid answer in {attempts} attempts; last errors: {errors}")', "return None")),
         # also re-asks after API errors
         _ASK_JSON_RETRIES_EVERYTHING,
+        # reports the first reply's errors, not the last's
+        _variant(_ASK_JSON, ("        errors = result\n", "        errors = errors or result\n")),
     ],
     "grounded_messages": [
         # numbers the passages from 0
