@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aieprep.runtime.testing import check, check_close, check_raises, check_returns_copy, check_unchanged
+from aieprep.runtime.testing import check, check_close, check_raises, check_unchanged
 
 
 def test_check_passes_on_equal_result() -> None:
@@ -104,30 +104,3 @@ def test_check_refuses_an_equality_borrowed_from_another_method() -> None:
     with pytest.raises(AssertionError, match="is its own"):
         check(lambda: _SwappedEquality(0), expected=3)
 
-
-class Book:
-    def __init__(self, share: str = "") -> None:
-        self.contacts = {"ada": {"name": "Ada", "tags": ["x"]}}
-        self.share = share
-
-    def search(self, query: str) -> list[dict]:
-        found = [c for k, c in self.contacts.items() if query in k]
-        if self.share == "outer":
-            return found  # new list, the book's own dicts
-        if self.share == "inner":
-            return [dict(c) for c in found]  # new dicts, the book's own tag lists
-        return [{**c, "tags": list(c["tags"])} for c in found]
-
-    def names(self) -> tuple[str, ...]:
-        return tuple(c["name"] for c in self.contacts.values())
-
-
-def test_check_returns_copy_passes_on_deep_enough_copies() -> None:
-    check_returns_copy(Book().search, "a")
-    check_returns_copy(Book().names)  # nothing mutable to share
-
-
-@pytest.mark.parametrize("share", ["outer", "inner"])
-def test_check_returns_copy_catches_shared_state_at_any_depth(share: str) -> None:
-    with pytest.raises(AssertionError, match="not a copy"):
-        check_returns_copy(Book(share).search, "a")

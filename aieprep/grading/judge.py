@@ -88,7 +88,6 @@ class Judge:
         self.socket_dir = os.path.dirname(socket_path)
         testing._notebook_call = self.in_notebook
         testing._notebook_map = self.map_calls
-        testing._notebook_copy = self.copy_problem
 
     # --- the course's code -------------------------------------------------------------------------------
 
@@ -150,11 +149,6 @@ class Judge:
         if not isinstance(func, (Remote, RemoteMethod)):
             return NotImplemented
         return self.connect().request("map", None, [func, items], {})
-
-    def copy_problem(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if not isinstance(func, (Remote, RemoteMethod)):
-            return NotImplemented
-        return self.connect().request("copy", None, [func, list(args), kwargs], {})
 
     def finish_channel(self) -> None:
         """Tell the notebook the test is over (accepting its connection first if it has not been)."""

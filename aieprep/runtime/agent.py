@@ -42,11 +42,6 @@ def _peer_for(namespace: dict[str, Any]) -> Peer:
         def map_calls(func: Any, items: list[Any]) -> list[Any]:
             return [func(item) for item in items]
 
-        def copy_problem(func: Any, args: list[Any], kwargs: dict[str, Any]) -> str | None:
-            from .testing import copy_problem
-
-            return copy_problem(func, tuple(args), dict(kwargs))
-
         def asgi_start(app: Any, path: str) -> None:
             _serve_app(app, path)
 
@@ -58,8 +53,7 @@ def _peer_for(namespace: dict[str, Any]) -> Peer:
 
         peer = Peer(Channel(socket.socket(socket.AF_UNIX)), course_class, set(), private=False,
                     extra_ops={"hello": hello, "ns": lookup, "notebook": in_notebook, "done": done,
-                               "asgi_start": asgi_start, "asgi_stop": asgi_stop, "map": map_calls,
-                               "copy": copy_problem})
+                               "asgi_start": asgi_start, "asgi_stop": asgi_stop, "map": map_calls})
         _peers[id(namespace)] = peer
     return peer
 

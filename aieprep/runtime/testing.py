@@ -17,14 +17,12 @@ from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["check", "check_close", "check_raises", "check_returns_copy", "check_unchanged", "each", "in_notebook",
-           "run_virtual"]
+__all__ = ["check", "check_close", "check_raises", "check_unchanged", "each", "in_notebook", "run_virtual"]
 
 # Set by the judge (aieprep.grading.judge): how to call a function of the notebook by name, and how to call one
 # function of the notebook on many inputs in one exchange.
 _notebook_call: Callable[[str, tuple[Any, ...], dict[str, Any]], Any] | None = None
 _notebook_map: Callable[[Callable[..., Any], list[Any]], Any] | None = None
-_notebook_copy: Callable[[Callable[..., Any], tuple[Any, ...], dict[str, Any]], Any] | None = None
 
 
 def _call_text(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
@@ -142,66 +140,6 @@ def check_unchanged(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None
     func(*args, **kwargs)
     if (args, kwargs) != before:
         raise AssertionError(f"{call}\n  modified its input; afterwards the arguments were: {_short((args, kwargs))}")
-
-
-def check_returns_copy(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    """Assert that what ``func(*args, **kwargs)`` returns is the caller's to change: changing every list, dict
-    and set in one result (nested ones too) leaves the next call's result as it was. For a method that
-    must not hand out its object's own state (``book.search(...)`` returning copies). Under the judge the
-    calls and the changes happen in the notebook, where the object lives."""
-    if _notebook_copy is not None:
-        problem = _notebook_copy(func, args, kwargs)
-        if problem is NotImplemented:
-            problem = copy_problem(func, args, kwargs)
-    else:
-        problem = copy_problem(func, args, kwargs)
-    if problem:
-        raise AssertionError(f"{_call_text(func, args, kwargs)}\n  {problem}")
-
-
-class _Changed:
-    """What :func:`copy_problem` puts into a result: equal to nothing the learner's code stores."""
-
-    def __repr__(self) -> str:
-        return "<changed by the test>"
-
-
-def _change(value: Any, seen: set[int]) -> bool:
-    """Change every mutable container in ``value`` in place; whether there was one."""
-    if id(value) in seen:
-        return False
-    seen.add(id(value))
-    changed = False
-    if isinstance(value, dict):
-        for item in list(value.values()):
-            changed |= _change(item, seen)
-        value[_Changed()] = _Changed()
-        return True
-    if isinstance(value, (list, tuple, set, frozenset)):
-        for item in list(value):
-            changed |= _change(item, seen)
-        if isinstance(value, list):
-            value.append(_Changed())
-            return True
-        if isinstance(value, set):
-            value.add(_Changed())
-            return True
-    return changed
-
-
-def copy_problem(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
-    """What :func:`check_returns_copy` finds wrong, run where ``func`` lives; None when nothing is."""
-    before = copy.deepcopy(func(*args, **kwargs))
-    if not _change(func(*args, **kwargs), set()):
-        return None  # nothing in the result can be changed: nothing to share
-    try:
-        after = func(*args, **kwargs)
-    except Exception as error:
-        return f"returned its own data, not a copy: after the test changed one result, the next call raised {error!r}"
-    if after != before:
-        return (f"returned its own data, not a copy: after the test changed one result, the next call "
-                f"returned {_short(after)} instead of {_short(before)}")
-    return None
 
 
 def each(func: Callable[[Any], Any], items: Any) -> list[Any]:
