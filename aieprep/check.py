@@ -48,7 +48,7 @@ class QuestionScore:
 class CheckResult:
     week: str
     questions: list[QuestionScore]
-    feedback: Path
+    feedback: Path | None  # the HTML feedback page, when one was asked for
     notes: list[str] = field(default_factory=list)  # what grading reported (cells added, limits hit)
 
     @property
@@ -99,9 +99,10 @@ def _first_error_line(cell: nbformat.NotebookNode) -> str:
 
 
 def check_notebook(path: Path, week: str | None = None, feedback: Path | None = None,
-                   sandbox: bool = False) -> CheckResult:
+                   sandbox: bool = False, html: bool = True) -> CheckResult:
     """Grade a copy of the notebook at ``path`` with the hidden tests, as ``aieprep grade`` does; the
-    learner's file is only read."""
+    learner's file is only read. The feedback page goes to ``feedback`` (default: beside the notebook)
+    unless ``html`` is false."""
     path = path.resolve()
     root = course_root(path.parent)
     nb = read_notebook(path)
@@ -109,7 +110,7 @@ def check_notebook(path: Path, week: str | None = None, feedback: Path | None = 
     master_path = master_notebook(root, week)
     master = read_notebook(master_path)
     _check_cells(nb, master, week)
-    feedback = (feedback or path.with_name(f"{path.stem}.feedback.html")).resolve()
+    feedback = (feedback or path.with_name(f"{path.stem}.feedback.html")).resolve() if html else None
 
     with scratch_course(root, [week]) as scratch, ThreadPoolExecutor(1) as background:
         # nbgrader's API loads most of nbconvert (a second or two): while the kernel runs, when it can.
@@ -129,11 +130,13 @@ def check_notebook(path: Path, week: str | None = None, feedback: Path | None = 
             died = [p for p in outcome.problems if p.startswith("the kernel stopped")]
             if died:
                 raise CourseError(KNOWN_FAILURES["DeadKernelError"])
-            raise_for(api.result().generate_feedback(week, STUDENT), "generate_feedback")
+            if feedback is not None:
+                raise_for(api.result().generate_feedback(week, STUDENT), "generate_feedback")
         graded = read_notebook(scratch / "autograded" / STUDENT / week / master_path.name)
         scores = cell_scores(load_course_config(scratch), week, master_path.stem, STUDENT) or {}
-        feedback.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(scratch / "feedback" / STUDENT / week / f"{master_path.stem}.html", feedback)
+        if feedback is not None:
+            feedback.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(scratch / "feedback" / STUDENT / week / f"{master_path.stem}.html", feedback)
 
     errors = {}
     for cell in graded.cells:
@@ -202,7 +205,8 @@ def format_report(result: CheckResult) -> str:
         lines += ["", "failed tests:"] + [f"  {f}" for f in failures]
     if result.notes:
         lines += ["", "notes:"] + [f"  {n}" for n in result.notes]
-    lines += ["", f"feedback: {result.feedback}"]
+    if result.feedback is not None:
+        lines += ["", f"feedback: {result.feedback}"]
     return "\n".join(lines)
 
 

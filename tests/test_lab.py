@@ -31,12 +31,14 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def lab() -> Iterator[str]:
-    """The URL (with token) that `make lab` prints, while the server runs."""
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL (with token) that `make lab` prints, while the server runs (self-checks recorded in a
+    temporary folder, not the user's)."""
     port = free_port()
+    data = tmp_path_factory.mktemp("aieprep-data")
     proc = subprocess.Popen(
         ["make", "-s", "lab", f"LAB_PORT={port}"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True, env={**os.environ, "JUPYTER_NO_CONFIG": ""},
+        text=True, start_new_session=True, env={**os.environ, "JUPYTER_NO_CONFIG": "", "AIEPREP_DATA_DIR": str(data)},
     )
     url, seen, deadline = None, [], time.monotonic() + 90
     while url is None and time.monotonic() < deadline and proc.poll() is None:
@@ -120,7 +122,7 @@ def browser_visit(lab: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
     shots = tmp_path_factory.mktemp("screenshots")
     notebook = "work/week01_python_ds/week01_python_ds.ipynb"
     proc = subprocess.run(["node", str(UI / "lab.mjs"), lab, notebook, str(shots)], capture_output=True, text=True,
-                          timeout=300, env={**os.environ, "CHROMIUM": CHROMIUM})
+                          timeout=600, env={**os.environ, "CHROMIUM": CHROMIUM})
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
     assert "error" not in seen, f"{seen['error']} (screenshots: {shots})"
     return seen
@@ -138,3 +140,10 @@ def test_validate_reports_the_failing_tests_of_a_blank_notebook(browser_visit: d
 @pytest.mark.parametrize("item", ["Assignment List", "Formgrader"])
 def test_nbgrader_menu_offers(browser_visit: dict, item: str) -> None:
     assert item in browser_visit["nbgraderMenu"]
+
+
+def test_a_cell_runs_the_self_check_on_its_own_notebook(browser_visit: dict) -> None:
+    report = browser_visit["selfCheck"]
+    assert report.startswith("week01_python_ds: self-check with the hidden tests"), report[:300]
+    assert re.search(r"^total\s+0 / \d+", report, re.M), report  # the notebook as released: nothing answered
+    assert browser_visit["feedbackLink"] == "week01_python_ds.feedback.html"
