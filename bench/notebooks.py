@@ -1,7 +1,7 @@
 """Per week: Run-All time from a fresh kernel, and the time of one self-check (`aieprep check`).
 
 Prints a table; the design targets are Run-All <= 15 s (25 s with the embedding model) and a
-self-check at most the notebook's own run time + 3 s. Usage: python bench/notebooks.py [WEEK ...]
+self-check at most the notebook's own run time + 2 s (issue #11; not met: see the README). Usage: python bench/notebooks.py [WEEK ...]
 """
 
 from __future__ import annotations

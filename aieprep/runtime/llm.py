@@ -150,7 +150,7 @@ import re
 import socket
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1538,7 +1538,11 @@ class CourseModel:
             return StreamingResponse(generate(), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache"})
 
-        async def chat_completions(request: Request) -> Response:
+        async def generation(request: Request,
+                             work: Callable[[dict[str, Any], int, Any], Awaitable[dict[str, Any]]],
+                             stream: Callable[[dict[str, Any], dict[str, Any]], Response]) -> Response:
+            """What both generation endpoints share: the JSON body, the scheduled fault, the error mapping
+            and the whole or streamed reply; ``work`` makes the reply's body."""
             body, bad = await read_json(request)
             if bad is not None or body is None:
                 return bad  # type: ignore[return-value]
@@ -1547,44 +1551,42 @@ class CourseModel:
                 refused = await scheduled(fault)
                 if refused is not None:
                     return refused
-                validate_chat(body)
-                check_model(body["model"])
-                await stall(fault)
-                response = complete(body, number)
-                _apply_fault(response, fault, body)
+                response = await work(body, number, fault)
             except RequestError as err:
                 return error(err)
             except Exception:  # noqa: BLE001 - a bug answers 500, never a traceback on stderr
                 return error(RequestError("The server had an error while processing your request.", None, None, 500,
                                           "server_error"))
             if body.get("stream"):
-                include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-                return sse(_chunks(response, include_usage), named=False)
+                return stream(body, response)
             return Response(_json_bytes(response), media_type="application/json")
 
+        async def chat_reply(body: dict[str, Any], number: int, fault: Any) -> dict[str, Any]:
+            validate_chat(body)
+            check_model(body["model"])
+            await stall(fault)
+            response = complete(body, number)
+            _apply_fault(response, fault, body)
+            return response
+
+        def chat_stream(body: dict[str, Any], response: dict[str, Any]) -> Response:
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            return sse(_chunks(response, include_usage), named=False)
+
+        async def chat_completions(request: Request) -> Response:
+            return await generation(request, chat_reply, chat_stream)
+
+        async def responses_reply(body: dict[str, Any], number: int, fault: Any) -> dict[str, Any]:
+            chat_body = responses_to_chat(body)
+            check_model(body["model"])
+            await stall(fault)
+            chat = complete(chat_body, number)
+            _apply_fault(chat, fault, chat_body)
+            return to_response(body, chat, number)
+
         async def responses(request: Request) -> Response:
-            body, bad = await read_json(request)
-            if bad is not None or body is None:
-                return bad  # type: ignore[return-value]
-            number, fault = model._next(body)
-            try:
-                refused = await scheduled(fault)
-                if refused is not None:
-                    return refused
-                chat_body = responses_to_chat(body)
-                check_model(body["model"])
-                await stall(fault)
-                chat = complete(chat_body, number)
-                _apply_fault(chat, fault, chat_body)
-                response = to_response(body, chat, number)
-            except RequestError as err:
-                return error(err)
-            except Exception:  # noqa: BLE001
-                return error(RequestError("The server had an error while processing your request.", None, None, 500,
-                                          "server_error"))
-            if body.get("stream"):
-                return sse(_response_events(response), named=True)
-            return Response(_json_bytes(response), media_type="application/json")
+            return await generation(request, responses_reply,
+                                    lambda body, response: sse(_response_events(response), named=True))
 
         def model_object(name: str) -> dict[str, Any]:
             return {"id": name, "object": "model", "created": 0, "owned_by": "aieprep"}
