@@ -219,3 +219,16 @@ def test_a_notebook_checks_itself(tiny_course: Path, tmp_path: Path, monkeypatch
     (line,) = (tmp_path / "data" / "checks.jsonl").read_text().splitlines()
     assert (json.loads(line)["week"], json.loads(line)["score"]) == ("week01_tiny", 2)
     assert "total" in capsys.readouterr().out
+
+
+def test_a_check_leaves_no_open_descriptor_or_thread_behind(tiny_course: Path, tmp_path: Path) -> None:
+    """A cohort's worth of checks in one process (the test suite, a service) must not run out of files."""
+    import os
+    import threading
+
+    path = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    check_notebook(path, html=False)  # the first one may create process-wide singletons (zmq, asyncio)
+    before = (len(os.listdir("/proc/self/fd")), threading.active_count())
+    for _ in range(2):
+        check_notebook(path, html=False)
+    assert (len(os.listdir("/proc/self/fd")), threading.active_count()) == before

@@ -165,6 +165,8 @@ async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], given: list
                 await km.shutdown_kernel(now=True)
         except Exception:
             pass
+        if client.kc is not None:  # its heartbeat thread would outlive the run (and its sockets with it)
+            client.kc.stop_channels()
         km.release()
         await judge.close()
         if mounted:

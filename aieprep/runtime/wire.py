@@ -65,6 +65,9 @@ class Channel:
         if abort is not None:
             sock.settimeout(0.05)
         self._wake_read, self._wake_write = socket.socketpair()  # wake() ends a wait for a message at once
+        self._poll = select.poll()
+        self._poll.register(sock, select.POLLIN)
+        self._poll.register(self._wake_read, select.POLLIN)
 
     def wake(self) -> None:
         """Make a ``receive(idle=…)`` that is waiting look at ``idle()`` now."""
@@ -84,10 +87,10 @@ class Channel:
         chunks, left = [], n
         while left:
             if idle is not None and left == n:  # between messages: wait for one, or for wake()
-                ready, _, _ = select.select([self.sock, self._wake_read], [], [], 0.05)
-                if self._wake_read in ready:
+                ready = {fd for fd, _ in self._poll.poll(50)}  # poll, not select: any descriptor number
+                if self._wake_read.fileno() in ready:
                     self._wake_read.recv(4096)
-                if self.sock not in ready:
+                if self.sock.fileno() not in ready:
                     if self.abort is not None and self.abort():
                         raise ChannelClosed("stopped waiting: the notebook's cell has ended")
                     if idle():
