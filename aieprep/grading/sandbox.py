@@ -24,7 +24,6 @@ from typing import Any
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
-from ..course import CourseError
 
 __all__ = ["Limits", "SandboxKernelManager", "cgroup_kind", "remove_stale_cgroups", "sandbox_available"]
 

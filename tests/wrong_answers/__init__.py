@@ -1,4 +1,4 @@
-"""Plausible wrong answers per week (``WRONG_ANSWERS`` in ``<week>.py``); tests/test_wrong_answers.py runs them."""
+"""Plausible wrong answers per week (``WRONG_ANSWERS`` in ``<week>.py``); tests/test_verdicts.py runs them."""
 
 
 def variant(base: str, *edits: tuple[str, str]) -> str:

@@ -1,4 +1,4 @@
-"""Plausible wrong answers to the Week 2 exercises (see tests/test_wrong_answers.py).
+"""Plausible wrong answers to the Week 2 exercises (see tests/test_verdicts.py).
 
 Each entry maps an answer cell's grade id to full replacement sources for that cell: what a
 candidate writes under time pressure. Every one of them must make at least one of the exercise's
