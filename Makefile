@@ -11,6 +11,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export PYTHONHASHSEED := 0
 
 UI_DEPS   := tests/ui/node_modules/.package-lock.json
+CLIENTS   := tests/clients/.venv/.installed
 
 .PHONY: setup lab test release solutions build bench lock clean help
 
@@ -39,7 +40,13 @@ $(UI_DEPS): tests/ui/package-lock.json
 	if command -v npm >/dev/null; then npm ci --prefix tests/ui --silent --no-audit --no-fund; \
 	else echo "npm not found: the browser tests will be skipped"; fi
 
-setup: $(STAMP) $(UI_DEPS)
+# Clients that cannot share .venv's pins (instructor) get their own venv; tests/test_llm.py runs them.
+$(CLIENTS): tests/clients/requirements.txt $(STAMP)
+	test -x tests/clients/.venv/bin/python || $(BIN)/python -m venv tests/clients/.venv
+	tests/clients/.venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt
+	touch $(CLIENTS)
+
+setup: $(STAMP) $(UI_DEPS) $(CLIENTS)
 
 lab: $(STAMP)
 	$(BIN)/aieprep workspace
@@ -74,4 +81,4 @@ lock:
 	rm -rf /tmp/aieprep-lock
 
 clean:
-	rm -rf $(VENV) bench/out .pytest_cache
+	rm -rf $(VENV) tests/clients/.venv bench/out .pytest_cache

@@ -2,8 +2,9 @@
 
 Each level sends N chat completions at the same moment (asyncio.gather) to one CourseModel, three
 rounds after a warm-up, with three clients: the openai SDK's AsyncOpenAI and plain httpx from the
-same process (as a notebook does: client and server share the interpreter), and raw HTTP/1.1 over
-N kept-alive sockets from a separate process (the server's own capacity). Prints answered/sent,
+same process (as a notebook does: client and server share the interpreter), AsyncOpenAI from a
+separate process (the SDK's own cost, no shared GIL), and raw HTTP/1.1 over N kept-alive sockets
+from a separate process (the server's own capacity: the target applies to this row). Prints answered/sent,
 median, p95 and max latency per request, and requests per second. Target: 200/200 answered, p95
 under 100 ms. Usage: python bench/llm.py
 """
@@ -81,11 +82,11 @@ async def raw_load(port: int, n: int) -> tuple:
     return summary("raw, 2nd proc", n, latencies, n * ROUNDS, elapsed)
 
 
-async def measure(model: CourseModel, kind: str) -> list[tuple[str, int, int, int, float, float, float, float]]:
+async def measure(url: str, kind: str) -> list[tuple[str, int, int, int, float, float, float, float]]:
     rows = []
     limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
-    if kind == "AsyncOpenAI":
-        client = openai.AsyncOpenAI(base_url=model.url, api_key="x", max_retries=0, timeout=30,
+    if kind != "httpx":
+        client = openai.AsyncOpenAI(base_url=url, api_key="x", max_retries=0, timeout=30,
                                     http_client=httpx.AsyncClient(limits=limits, timeout=30))
 
         async def send() -> None:
@@ -98,7 +99,7 @@ async def measure(model: CourseModel, kind: str) -> list[tuple[str, int, int, in
         body = {"model": "course-model", "messages": MESSAGES}
 
         async def send() -> None:
-            response = await http.post(model.url + "/chat/completions", json=body)
+            response = await http.post(url + "/chat/completions", json=body)
             assert response.status_code == 200
 
         close = http.aclose
@@ -118,12 +119,20 @@ def main() -> None:
     if sys.argv[1:2] == ["--load"]:  # the separate load process
         print(json.dumps(asyncio.run(raw_load(int(sys.argv[2]), int(sys.argv[3])))))
         return
+    if sys.argv[1:2] == ["--sdk"]:  # the SDK in a separate process: its own cost, without sharing the GIL
+        print(json.dumps(asyncio.run(measure(sys.argv[2], "SDK, 2nd proc"))))
+        return
     print("Course model latency: N requests at once, 3 rounds after a warm-up")
     print(f"{'client':<13} {'concurrent':>10} {'answered':>10} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'req/s':>7}")
     for kind in ("AsyncOpenAI", "httpx"):
         with CourseModel() as model:
-            for row in asyncio.run(measure(model, kind)):
+            for row in asyncio.run(measure(model.url, kind)):
                 show(row)
+    with CourseModel() as model:
+        out = subprocess.run([sys.executable, __file__, "--sdk", model.url], capture_output=True, text=True,
+                             check=True).stdout
+        for row in json.loads(out):
+            show(tuple(row))
     with CourseModel() as model:
         port = int(model.url.rsplit(":", 1)[1].split("/")[0])
         for n in LEVELS:

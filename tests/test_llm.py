@@ -1,6 +1,6 @@
 """The course model (aieprep.runtime.llm), driven over real HTTP on loopback by the real openai SDK, raw HTTP,
-LangChain's ChatOpenAI and the OpenAI Agents SDK (instructor cannot be installed with the course's
-pins: see tests/requirements.txt)."""
+LangChain's ChatOpenAI, the OpenAI Agents SDK and instructor (which cannot share the course's pins, so
+it runs from its own venv: tests/clients/)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from collections.abc import Iterator
 from typing import Literal, Optional
 
+import numpy
 import openai
 import pytest
 from pydantic import BaseModel, Field
@@ -493,6 +495,7 @@ def chat(**fields) -> bytes:
 
 CALL = {"role": "assistant", "content": None,
         "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]}
+E = "all-MiniLM-L6-v2"
 MALFORMED = {
     "messages as a string": (chat(messages="hi"), "messages"),
     "messages null": (chat(messages=None), "messages"),
@@ -538,6 +541,17 @@ MALFORMED = {
         "format": {"type": "json_object"}}}).encode(), "input"),
     "responses with a web search tool": (json.dumps({"model": M, "input": "hi", "tools": [{"type": "web_search"}]}).encode(),
                                          "tools[0].type"),
+    "embeddings without input": (json.dumps({"model": E}).encode(), "input"),
+    "embeddings without model": (json.dumps({"input": "hi"}).encode(), "model"),
+    "embeddings of an empty string": (json.dumps({"model": E, "input": ""}).encode(), "input"),
+    "embeddings of an empty list": (json.dumps({"model": E, "input": []}).encode(), "input"),
+    "embeddings of a number": (json.dumps({"model": E, "input": 3}).encode(), "input"),
+    "embeddings of token ids": (json.dumps({"model": E, "input": [[101, 2054]]}).encode(), "input"),
+    "embeddings of a list holding null": (json.dumps({"model": E, "input": ["a", None]}).encode(), "input[1]"),
+    "embeddings of 2049 texts": (json.dumps({"model": E, "input": ["a"] * 2049}).encode(), "input"),
+    "embeddings as xml": (json.dumps({"model": E, "input": "hi", "encoding_format": "xml"}).encode(), "encoding_format"),
+    "embeddings with 100 dimensions": (json.dumps({"model": E, "input": "hi", "dimensions": 100}).encode(), "dimensions"),
+    "embeddings from a chat model": (json.dumps({"model": M, "input": "hi"}).encode(), "model"),
 }
 
 
@@ -545,7 +559,7 @@ MALFORMED = {
 def test_a_malformed_request_gets_400_with_openais_error_object(model: CourseModel, capfd: pytest.CaptureFixture,
                                                                  case: str) -> None:
     body, param = MALFORMED[case]
-    path = "/v1/responses" if case.startswith("responses") else "/v1/chat/completions"
+    path = {"responses": "/v1/responses", "embeddings": "/v1/embeddings"}.get(case.split()[0], "/v1/chat/completions")
     status, payload = raw_http(model, post(path, body))
     assert status == 400, payload
     assert set(payload["error"]) == {"message", "type", "param", "code"} and payload["error"]["message"]
@@ -583,9 +597,68 @@ def test_a_body_that_never_arrives_gets_408(model: CourseModel, capfd: pytest.Ca
 
 
 def test_unknown_urls_are_404_with_an_error_object(model: CourseModel) -> None:
-    for path in ("/v1/embeddings", "/v1/nothing"):
+    for path in ("/v1/audio/speech", "/v1/nothing"):
         status, payload = raw_http(model, post(path, b"{}"))
         assert status == 404 and payload["error"]["message"] == f"Invalid URL (POST {path})"
+
+
+# --- embeddings ----------------------------------------------------------------------------------
+
+SENTENCES = ["Paris is the capital of France.", "The capital of France is Paris.", "Bananas are yellow."]
+
+
+def test_embeddings_are_the_course_minilm_vectors(model: CourseModel) -> None:
+    from aieprep.runtime.embeddings import embed
+
+    reply = model.client().embeddings.create(model=E, input=SENTENCES)  # the SDK asks for base64
+    vectors = numpy.array([d.embedding for d in reply.data], dtype=numpy.float32)
+    assert vectors.shape == (3, 384) and [d.index for d in reply.data] == [0, 1, 2]
+    assert numpy.allclose(vectors, embed(SENTENCES), atol=1e-6)
+
+
+def test_embeddings_put_paraphrases_closer_than_unrelated_text(model: CourseModel) -> None:
+    reply = model.client().embeddings.create(model=E, input=SENTENCES)
+    a, b, c = (numpy.array(d.embedding) for d in reply.data)
+    assert numpy.isclose(a @ a, 1.0, atol=1e-5) and a @ b > 0.9 > 0.2 > a @ c
+
+
+def test_embeddings_as_floats_equal_the_base64_ones(model: CourseModel) -> None:
+    as_floats = model.client().embeddings.create(model=E, input="hello", encoding_format="float")
+    as_base64 = model.client().embeddings.create(model=E, input="hello")
+    assert numpy.allclose(as_floats.data[0].embedding, as_base64.data[0].embedding, atol=1e-7)
+
+
+def test_embedding_usage_counts_word_pieces(model: CourseModel) -> None:
+    reply = model.client().embeddings.create(model=E, input=["tokenizers", "hi"])
+    assert reply.usage.prompt_tokens == reply.usage.total_tokens == 4  # token ##izer ##s + hi
+
+
+def test_an_embedding_model_is_listed_but_cannot_chat(model: CourseModel) -> None:
+    assert E in [m.id for m in model.client().models.list()]
+    assert model.client().models.retrieve(E).id == E
+    with pytest.raises(openai.NotFoundError, match="not a chat model"):
+        ask_model = model.client().chat.completions.create
+        ask_model(model=E, messages=[{"role": "user", "content": "hi"}])
+
+
+def test_faults_reach_embedding_requests(model: CourseModel) -> None:
+    model.fail_next("429")
+    with pytest.raises(openai.RateLimitError):
+        model.client(max_retries=0).embeddings.create(model=E, input="hi")
+    assert model.client().embeddings.create(model=E, input="hi").data
+
+
+def test_langchain_embeddings_work_when_sending_text(model: CourseModel) -> None:
+    from langchain_openai import OpenAIEmbeddings
+
+    embedder = OpenAIEmbeddings(model=E, base_url=model.url, api_key="x", check_embedding_ctx_length=False)
+    vectors = embedder.embed_documents(SENTENCES[:2]) + [embedder.embed_query(SENTENCES[2])]
+    assert len(vectors) == 3 and all(len(v) == 384 for v in vectors)
+
+
+def test_token_ids_get_a_400_that_says_what_to_do(model: CourseModel) -> None:
+    with pytest.raises(openai.BadRequestError, match="check_embedding_ctx_length=False"):
+        model.client().embeddings.create(model=E, input=[[101, 2054]])
 
 
 # --- capacity ----------------------------------------------------------------------------------
@@ -775,6 +848,60 @@ def test_agents_sdk_structured_output_with_a_nested_schema(model: CourseModel, s
     agent = Agent(name="extractor", instructions="Extract the person.", output_type=Person,
                   model=agents_sdk(model, responses_api))
     check_person(asyncio.run(run_agent(agent, PERSON, streamed)))
+
+
+CLIENTS = Path(__file__).parent / "clients"
+INSTRUCTOR_MODES = ["tools", "tools_strict", "json", "json_schema", "md_json"]
+
+
+@pytest.fixture(scope="module")
+def instructor_results() -> dict[str, dict]:
+    """tests/clients/instructor_client.py's results: instructor (own venv) against a course model served here."""
+    python = CLIENTS / ".venv" / "bin" / "python"
+    assert python.exists(), "tests/clients/.venv is missing: run make setup"
+    with CourseModel() as m:
+        done = subprocess.run([str(python), str(CLIENTS / "instructor_client.py"), m.url], capture_output=True,
+                              text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("mode", INSTRUCTOR_MODES)
+@pytest.mark.parametrize("streamed", [False, True], ids=["whole", "stream"])
+def test_instructor_fills_a_nested_schema(instructor_results: dict[str, dict], mode: str, streamed: bool) -> None:
+    result = instructor_results[f"person-{mode}-{'stream' if streamed else 'whole'}"]
+    assert "error" not in result, result.get("error")
+    check_person(Person.model_validate(result["ok"]))
+
+
+def test_instructor_parallel_tools_make_both_calls(instructor_results: dict[str, dict]) -> None:
+    assert instructor_results["parallel_tools"] == {"ok": [["GetWeather", {"city": "Paris"}],
+                                                           ["GetTime", {"city": "Tokyo"}]]}
+
+
+def test_a_schema_written_in_the_prompt_is_filled_in_json_mode(model: CourseModel) -> None:
+    schema = json.dumps(Person.model_json_schema())
+    reply = model.client().chat.completions.create(model=M, response_format={"type": "json_object"}, messages=[
+        {"role": "system", "content": f"Reply in JSON matching this schema: {schema}"},
+        {"role": "user", "content": PERSON}])
+    check_person(Person.model_validate_json(reply.choices[0].message.content))
+
+
+def test_a_schema_in_the_prompt_comes_back_in_the_json_fence_asked_for(model: CourseModel) -> None:
+    schema = json.dumps(Person.model_json_schema())
+    reply = model.client().chat.completions.create(model=M, messages=[
+        {"role": "system", "content": f"Fill this json schema: {schema}"},
+        {"role": "user", "content": PERSON},
+        {"role": "user", "content": "Return the JSON within a ```json codeblock."}])
+    text = reply.choices[0].message.content
+    assert text.startswith("```json\n") and text.endswith("\n```")
+    check_person(Person.model_validate_json(text[len("```json\n"):-len("\n```")]))
+
+
+def test_a_schema_in_the_prompt_without_json_asked_is_answered_as_text(model: CourseModel) -> None:
+    schema = json.dumps(Person.model_json_schema())
+    reply = ask(model, f"Is this schema valid? {schema}")
+    assert reply.choices[0].message.content == "I don't know."
 
 
 def test_nothing_reaches_stderr_while_serving(capfd: pytest.CaptureFixture) -> None:

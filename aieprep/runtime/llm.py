@@ -1,19 +1,30 @@
 """LLM access for the notebooks: a real model when configured, else the built-in course model.
 
 The course model is a deterministic, scripted stand-in for an LLM. :class:`CourseModel` serves it
-with FastAPI on uvicorn, in-process (an event loop in a background thread), on a free port of
-127.0.0.1, in the OpenAI wire format, so that notebook code meets the real ``openai`` SDK (and any
-OpenAI-compatible client: LangChain, the OpenAI Agents SDK, …), real HTTP status codes and real
-timeouts, with no network and no API key. ``aieprep model [--port N]`` serves it in the foreground.
+with FastAPI on uvicorn (httptools parser), in-process (an event loop in a background thread), on a
+free port of 127.0.0.1, in the OpenAI wire format, so that notebook code meets the real ``openai``
+SDK (and any OpenAI-compatible client: LangChain, the OpenAI Agents SDK, …), real HTTP status codes
+and real timeouts, with no network and no API key. ``aieprep model [--port N]`` serves it in the
+foreground.
 It never writes to stderr (a notebook test cell with stderr output scores 0).
 
 Routes
 ------
 ``POST /v1/chat/completions`` (streamed or not), ``POST /v1/responses`` (the Responses API subset
-below), ``GET /v1/models`` and ``GET /v1/models/{id}``. Anything else is a 404 ``Invalid URL``.
-``/v1/embeddings`` is not served yet: it answers that 404 until Week 5 ships its MiniLM embeddings.
-Model names: ``course-model`` and :data:`MODEL` (``CourseModel(models=…)`` adds others); any other
-name is a 404 with code ``model_not_found``, as on the real API.
+below), ``POST /v1/embeddings``, ``GET /v1/models`` and ``GET /v1/models/{id}``. Anything else is
+a 404 ``Invalid URL``. Chat model names: ``course-model`` and :data:`MODEL` (``CourseModel(models=…)``
+adds others); any other name is a 404 with code ``model_not_found``, as on the real API, and the
+embedding model's name is a 404 "not a chat model".
+
+**Embeddings** (``model: "all-MiniLM-L6-v2"``): the course's real MiniLM vectors
+(:mod:`aieprep.runtime.embeddings`, loaded on the first request, about 9 s, in a worker thread so
+other requests go on), 384 float32 numbers of length 1 per input, as a JSON array or, with
+``encoding_format: "base64"`` (the openai SDK's default), base64 of little-endian float32. ``input``
+is a string or an array of 1 to 2048 non-empty strings; token-id arrays are a 400 (the course model
+embeds text: LangChain's ``OpenAIEmbeddings`` needs ``check_embedding_ctx_length=False``);
+``dimensions`` other than 384 is a 400; a chat model's name is a 400 ``model_not_supported``.
+``usage.prompt_tokens`` counts MiniLM's word pieces. Scheduled faults apply as to chat, except
+``bad-json`` and ``reply``, which only change chat text.
 
 Requests are checked like the real API does, and a bad one gets **400** with OpenAI's error object
 ``{"error": {"message", "type": "invalid_request_error", "param", "code"}}``: a body that is not
@@ -32,7 +43,8 @@ penalties outside [-2, 2], ``n`` outside [1, 128], ``max_tokens``/``max_completi
 boolean, ``stream_options`` without ``stream``. Parameters it does not know are ignored. HTTP that
 cannot be parsed (e.g. a bad ``Content-Length``) gets the same 400 error object, and a body that
 does not arrive in full within ``CourseModel.body_timeout`` seconds (10) gets 408; a kept-alive
-connection left idle is closed after 5 seconds (uvicorn's keep-alive timeout). An error inside
+connection left idle is closed after 75 seconds, longer than clients keep idle connections
+(httpx: 5 s), so a client never reuses a connection the server is closing. An error inside
 the model is a 500 error object, never a dropped connection.
 
 How it answers a chat completion, in order
@@ -96,6 +108,10 @@ lines (below); it is split into *clauses* at ``?``, ``!``, ``;``, ``". "`` and `
    booleans are true, enums take the value the question mentions or else the first, other arrays
    hold ``max(1, minItems)`` items, optional (``anyOf`` with null) fields are filled.
    ``json_object``: ``{"answer": …, "confidence": …, "sources": [citation numbers as strings]}``.
+   **A schema in the prompt**: when a message holds a JSON schema as text (a JSON object with
+   ``properties``, as instructor's JSON modes send it) and the response format is ``json_object``,
+   or is text and a message says "json", the reply fills that schema from the user messages'
+   ``name: value`` pairs, inside a ````` ```json ````` fence when a message asks for one.
 
 Then, per choice: ``stop`` cuts the text at the first stop string; ``max_tokens`` (or
 ``max_completion_tokens``) keeps that many tokens and sets ``finish_reason: "length"`` (so JSON
@@ -153,6 +169,8 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from aieprep.runtime.embeddings import DIMENSIONS, EMBEDDING_MODEL, count_tokens, embed
 
 __all__ = ["MODEL", "CourseModel", "Fault", "client", "course_model", "using_course_model"]
 
@@ -818,6 +836,59 @@ def _number(body: dict[str, Any], key: str, low: float | None, high: float | Non
                            "instead.", key, f"{word}_above_max_value")
 
 
+def validate_embeddings(body: dict[str, Any]) -> list[str]:
+    """Check an embeddings request like the real API does; return its texts."""
+    model = body.get("model")
+    if model is None:
+        raise RequestError("you must provide a model parameter", "model", "missing_required_parameter")
+    if not isinstance(model, str):
+        raise _invalid_type("model", "a string", model)
+    if "input" not in body or body["input"] is None:
+        raise _missing("input")
+    texts = body["input"]
+    if isinstance(texts, str):
+        texts = [texts]
+    if not isinstance(texts, list):
+        raise _invalid_type("input", "a string or an array of strings", texts)
+    if not texts:
+        raise RequestError("'input' must not be an empty array.", "input", "invalid_value")
+    if len(texts) > 2048:
+        raise RequestError(f"'input' holds {len(texts)} items; at most 2048 are allowed.", "input", "invalid_value")
+    for i, text in enumerate(texts):
+        if isinstance(text, (int, list)) and not isinstance(text, bool):
+            raise RequestError("The course model embeds text, not token ids: send strings (LangChain's "
+                               "OpenAIEmbeddings: check_embedding_ctx_length=False).", "input", "invalid_value")
+        if not isinstance(text, str):
+            raise _invalid_type(f"input[{i}]", "a string", text)
+        if not text:
+            raise RequestError(f"'input[{i}]' must not be empty.", "input", "invalid_value")
+    encoding = body.get("encoding_format")
+    if encoding is not None and encoding not in ("float", "base64"):
+        raise RequestError(f"Invalid value: '{encoding}'. Supported values are: 'float' and 'base64'.",
+                           "encoding_format", "invalid_value")
+    dimensions = body.get("dimensions")
+    if dimensions is not None:
+        _number(body, "dimensions", 1, None, integer=True)
+        if dimensions != DIMENSIONS:
+            raise RequestError(f"This model gives {DIMENSIONS} dimensions and cannot give {dimensions}.",
+                               "dimensions", "invalid_value")
+    return texts
+
+
+def embeddings_reply(body: dict[str, Any], texts: list[str]) -> dict[str, Any]:
+    """The embeddings response: one L2-normalised MiniLM vector per text, as floats or base64 float32."""
+    import base64
+
+    vectors = embed(texts)
+    as_base64 = body.get("encoding_format") == "base64"
+    data = [{"object": "embedding", "index": i,
+             "embedding": base64.b64encode(vector.astype("<f4").tobytes()).decode() if as_base64 else vector.tolist()}
+            for i, vector in enumerate(vectors)]
+    tokens = sum(count_tokens(text) for text in texts)
+    return {"object": "list", "data": data, "model": body["model"],
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+
+
 def _check_schema_holder(value: Any, param: str) -> None:
     if not isinstance(value, dict):
         raise _invalid_type(param, "an object", value)
@@ -1063,10 +1134,36 @@ def _shape(body: dict[str, Any], answer: str, question: str) -> str:
     if response_format.get("type") == "json_schema":
         schema = response_format.get("json_schema", {}).get("schema") or {"type": "object", "properties": {}}
         return json.dumps(_fill(schema, _Source(question, answer, False), schema))
+    messages = body.get("messages") or []
+    texts = [_text(m.get("content")) for m in messages if isinstance(m, dict)]
+    embedded = _embedded_schema(texts)
+    if embedded is not None and (response_format.get("type") == "json_object" or
+                                 any("json" in text.lower() for text in texts)):
+        users = "\n".join(_text(m.get("content")) for m in messages if isinstance(m, dict) and m.get("role") == "user")
+        filled = json.dumps(_fill(embedded, _Source(users, answer, False), embedded))
+        fenced = response_format.get("type") != "json_object" and any("```json" in text for text in texts)
+        return f"```json\n{filled}\n```" if fenced else filled
     if response_format.get("type") == "json_object":
         sources = re.findall(r"\[(\d+)\]", answer)
         return json.dumps({"answer": answer, "confidence": 0.0 if answer == "I don't know." else 0.9, "sources": sources})
     return answer
+
+
+def _embedded_schema(texts: list[str]) -> dict[str, Any] | None:
+    """The first JSON schema written into a message (a JSON object with ``properties``), if any."""
+    decoder = json.JSONDecoder()
+    for text in texts:
+        position = text.find("{")
+        while position != -1:
+            try:
+                value, end = decoder.raw_decode(text, position)
+            except ValueError:
+                position = text.find("{", position + 1)
+                continue
+            if isinstance(value, dict) and isinstance(value.get("properties"), dict):
+                return value
+            position = text.find("{", end)
+    return None
 
 
 def _apply_fault(response: dict[str, Any], fault: Fault | None, body: dict[str, Any]) -> None:
@@ -1326,6 +1423,7 @@ class CourseModel:
     def __init__(self, port: int = 0, models: Iterable[str] = ()) -> None:
         self.requests: list[dict[str, Any]] = []
         self.models = [COURSE_MODEL_NAME] + ([MODEL] if MODEL != COURSE_MODEL_NAME else []) + list(models)
+        self.embedding_models = [EMBEDDING_MODEL]
         self._faults: deque[Fault] = deque()
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -1419,27 +1517,19 @@ class CourseModel:
             self._started.set()
 
     def _make_server(self) -> Any:
-        import h11
         import uvicorn
-        from uvicorn.protocols.http.h11_impl import H11Protocol
+        from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
         model = self
 
-        class Protocol(H11Protocol):
-            """uvicorn's h11 protocol; unparseable HTTP gets OpenAI's error object, not plain text."""
+        class Protocol(HttpToolsProtocol):
+            """uvicorn's httptools protocol; unparseable HTTP gets OpenAI's error object, not plain text."""
 
             def send_400_response(self, msg: str) -> None:
                 data = _json_bytes(RequestError("Invalid HTTP request: " + msg.rstrip(".") +
                                                 " (check Content-Length and the request line).").payload())
-                try:
-                    event = h11.Response(status_code=400, headers=[(b"content-type", b"application/json"),
-                                                                   (b"content-length", str(len(data)).encode()),
-                                                                   (b"connection", b"close")], reason=b"Bad Request")
-                    self.transport.write(self.conn.send(event) or b"")
-                    self.transport.write(self.conn.send(h11.Data(data=data)) or b"")
-                    self.transport.write(self.conn.send(h11.EndOfMessage()) or b"")
-                except h11.LocalProtocolError:
-                    pass
+                self.transport.write(STATUS_LINE[400] + b"content-type: application/json\r\ncontent-length: " +
+                                     str(len(data)).encode() + b"\r\nconnection: close\r\n\r\n" + data)
                 self.transport.close()
 
         class Server(uvicorn.Server):
@@ -1466,7 +1556,7 @@ class CourseModel:
 
         config = uvicorn.Config(
             self._app(), loop="asyncio", http=Protocol, ws="none", lifespan="off", log_config=None,
-            access_log=False, server_header=False, date_header=False, timeout_keep_alive=5,
+            access_log=False, server_header=False, date_header=False, timeout_keep_alive=75,
             backlog=2048, timeout_graceful_shutdown=1)
         return Server(config)
 
@@ -1518,6 +1608,9 @@ class CourseModel:
                     pass
 
         def check_model(name: str) -> None:
+            if name in model.embedding_models:
+                raise RequestError(f"The model `{name}` is an embedding model, not a chat model: use it with "
+                                   "/v1/embeddings.", "model", "model_not_supported", 404)
             if name not in model.models:
                 raise RequestError(f"The model `{name}` does not exist or you do not have access to it.", None,
                                    "model_not_found", 404)
@@ -1588,17 +1681,36 @@ class CourseModel:
             return await generation(request, responses_reply,
                                     lambda body, response: sse(_response_events(response), named=True))
 
+        async def embeddings_work(body: dict[str, Any], number: int, fault: Any) -> dict[str, Any]:
+            texts = validate_embeddings(body)
+            if body["model"] not in model.embedding_models:
+                if body["model"] in model.models:
+                    raise RequestError(f"The model `{body['model']}` does not support embeddings; use "
+                                       f"`{EMBEDDING_MODEL}`.", "model", "model_not_supported")
+                check_model(body["model"])
+            await stall(fault)
+            response = await asyncio.to_thread(embeddings_reply, body, texts)
+            return response
+
+        async def embeddings(request: Request) -> Response:
+            def whole(body: dict[str, Any], response: dict[str, Any]) -> Response:  # no streaming here
+                return Response(_json_bytes(response), media_type="application/json")
+
+            return await generation(request, embeddings_work, whole)
+
         def model_object(name: str) -> dict[str, Any]:
             return {"id": name, "object": "model", "created": 0, "owned_by": "aieprep"}
 
         async def list_models(request: Request) -> Response:
-            return Response(_json_bytes({"object": "list", "data": [model_object(m) for m in model.models]}),
+            names = model.models + model.embedding_models
+            return Response(_json_bytes({"object": "list", "data": [model_object(m) for m in names]}),
                             media_type="application/json")
 
         async def get_model(request: Request) -> Response:
             name = request.path_params["name"]
             try:
-                check_model(name)
+                if name not in model.embedding_models:
+                    check_model(name)
             except RequestError as err:
                 return error(err)
             return Response(_json_bytes(model_object(name)), media_type="application/json")
@@ -1609,6 +1721,7 @@ class CourseModel:
         # plain Starlette routes inside FastAPI: the handlers read and check the raw body themselves
         app.add_route("/v1/chat/completions", chat_completions, methods=["POST"])
         app.add_route("/v1/responses", responses, methods=["POST"])
+        app.add_route("/v1/embeddings", embeddings, methods=["POST"])
         app.add_route("/v1/models", list_models, methods=["GET"])
         app.add_route("/v1/models/{name:path}", get_model, methods=["GET"])
         app.add_route("/{path:path}", invalid_url, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
