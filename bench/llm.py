@@ -12,6 +12,7 @@ under 100 ms. Usage: python bench/llm.py
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import statistics
 import subprocess
@@ -116,7 +117,8 @@ async def measure(url: str, kind: str) -> list[tuple[str, int, int, int, float, 
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["--load"]:  # the separate load process
+    if sys.argv[1:2] == ["--load"]:  # the separate load process (no GC pauses of its own in the numbers)
+        gc.disable()
         print(json.dumps(asyncio.run(raw_load(int(sys.argv[2]), int(sys.argv[3])))))
         return
     if sys.argv[1:2] == ["--sdk"]:  # the SDK in a separate process: its own cost, without sharing the GIL

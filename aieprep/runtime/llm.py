@@ -1,7 +1,7 @@
 """LLM access for the notebooks: a real model when configured, else the built-in course model.
 
 The course model is a deterministic, scripted stand-in for an LLM. :class:`CourseModel` serves it
-with FastAPI on uvicorn (httptools parser), in-process (an event loop in a background thread), on a
+with Starlette on uvicorn (httptools parser), in-process (an event loop in a background thread), on a
 free port of 127.0.0.1, in the OpenAI wire format, so that notebook code meets the real ``openai``
 SDK (and any OpenAI-compatible client: LangChain, the OpenAI Agents SDK, …), real HTTP status codes
 and real timeouts, with no network and no API key. ``aieprep model [--port N]`` serves it in the
@@ -1136,9 +1136,9 @@ def _shape(body: dict[str, Any], answer: str, question: str) -> str:
         return json.dumps(_fill(schema, _Source(question, answer, False), schema))
     messages = body.get("messages") or []
     texts = [_text(m.get("content")) for m in messages if isinstance(m, dict)]
-    embedded = _embedded_schema(texts)
-    if embedded is not None and (response_format.get("type") == "json_object" or
-                                 any("json" in text.lower() for text in texts)):
+    wants_json = response_format.get("type") == "json_object" or any("json" in text.lower() for text in texts)
+    embedded = _embedded_schema(texts) if wants_json else None
+    if embedded is not None:
         users = "\n".join(_text(m.get("content")) for m in messages if isinstance(m, dict) and m.get("role") == "user")
         filled = json.dumps(_fill(embedded, _Source(users, answer, False), embedded))
         fenced = response_format.get("type") != "json_object" and any("```json" in text for text in texts)
@@ -1397,7 +1397,7 @@ class _QuietFilter(logging.Filter):
 
 
 def _silence_logging() -> None:
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi", "asyncio", "fastapi"):
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi", "asyncio", "starlette"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, _QuietFilter) for f in logger.filters):
             logger.addFilter(_QuietFilter())
@@ -1556,16 +1556,17 @@ class CourseModel:
 
         config = uvicorn.Config(
             self._app(), loop="asyncio", http=Protocol, ws="none", lifespan="off", log_config=None,
-            access_log=False, server_header=False, date_header=False, timeout_keep_alive=75,
+            access_log=False, proxy_headers=False, server_header=False, date_header=False, timeout_keep_alive=75,
             backlog=2048, timeout_graceful_shutdown=1)
         return Server(config)
 
     def _app(self) -> Any:
-        from fastapi import FastAPI, Request
-        from fastapi.responses import Response, StreamingResponse
+        from starlette.applications import Starlette
+        from starlette.requests import Request
+        from starlette.responses import Response, StreamingResponse
 
         model = self
-        app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+        app = Starlette()
 
         def error(err: RequestError, headers: dict[str, str] | None = None) -> Response:
             return Response(_json_bytes(err.payload()), status_code=err.status, media_type="application/json",
@@ -1718,7 +1719,7 @@ class CourseModel:
         async def invalid_url(request: Request) -> Response:
             return error(RequestError(f"Invalid URL ({request.method} {request.url.path})", None, "unknown_url", 404))
 
-        # plain Starlette routes inside FastAPI: the handlers read and check the raw body themselves
+        # plain Starlette routes: the handlers read and check the raw body themselves
         app.add_route("/v1/chat/completions", chat_completions, methods=["POST"])
         app.add_route("/v1/responses", responses, methods=["POST"])
         app.add_route("/v1/embeddings", embeddings, methods=["POST"])
