@@ -13,7 +13,7 @@ export PYTHONHASHSEED := 0
 UI_DEPS   := tests/ui/node_modules/.package-lock.json
 CLIENTS   := tests/clients/.venv/.installed
 
-.PHONY: setup lab test release solutions build bench lock clean help
+.PHONY: setup lab test release solutions build bench lock corpus clean help
 
 help:
 	@echo "make setup      create .venv with the pinned packages (and the browser-test tools); the only step that needs the network"
@@ -24,6 +24,7 @@ help:
 	@echo "make build      both of the above"
 	@echo "make bench      print the benchmark tables"
 	@echo "make lock       re-pin requirements.lock from a fresh install of pyproject.toml"
+	@echo "make corpus     rebuild aieprep/data/pydocs (Week 5's corpus) from Debian's python3.11-doc (maintainers)"
 	@echo "make clean      remove .venv and generated scratch (never your work/)"
 
 $(STAMP): pyproject.toml requirements.lock tests/requirements.txt Makefile
@@ -79,6 +80,13 @@ lock:
 	  echo "# Regenerate after changing pyproject.toml: make lock"; \
 	  /tmp/aieprep-lock/bin/python -m pip freeze --exclude-editable | sed -E 's/\+cpu$$//'; } > requirements.lock
 	rm -rf /tmp/aieprep-lock
+
+# Week 5's corpus: the Python 3.11 library reference from Debian's python3.11-doc, made once and shipped.
+corpus: $(STAMP)
+	rm -rf /tmp/aieprep-corpus && mkdir -p /tmp/aieprep-corpus
+	cd /tmp/aieprep-corpus && apt-get download python3.11-doc
+	$(BIN)/python -m aieprep.pydocs /tmp/aieprep-corpus/python3.11-doc_*.deb
+	rm -rf /tmp/aieprep-corpus
 
 clean:
 	rm -rf $(VENV) tests/clients/.venv bench/out .pytest_cache
