@@ -72,6 +72,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/grade.py
 	$(BIN)/python bench/setup.py
 	$(BIN)/python bench/llm.py
+	$(BIN)/python bench/rag.py
 
 lock:
 	rm -rf /tmp/aieprep-lock && $(PYTHON) -m venv /tmp/aieprep-lock

@@ -96,6 +96,24 @@ def _model(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rag(args: argparse.Namespace) -> int:
+    """Print the course retriever's top passages for a question, with page and section."""
+    from .runtime.rag import DOCS_URL, Retriever
+
+    if not args.question.strip():
+        raise CourseError("ask a question, e.g. aieprep rag \"how do I read a CSV file?\"")
+    hits = Retriever.course().search(args.question, k=args.k, method=args.method)
+    if not hits:
+        print("no passage matches")
+    for hit in hits:
+        chunk = hit.chunk
+        print(f"[{hit.rank}] {chunk.heading}  ({hit.score:.3f})")
+        print(f"    {DOCS_URL}{chunk.page}.html#{chunk.anchor}")
+        text = chunk.text if len(chunk.text) <= args.width else chunk.text[:args.width].rsplit(" ", 1)[0] + " …"
+        print(f"    {text}\n")
+    return 0
+
+
 def _workspace(args: argparse.Namespace) -> int:
     """Copy each released week into work/ unless the learner already has it (never overwrites)."""
     root = course_root()
@@ -138,6 +156,13 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("model", help="serve the course model (OpenAI-compatible) on 127.0.0.1 and print its base URL")
     p.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
     p.set_defaults(run=_model)
+
+    p = sub.add_parser("rag", help="search the Python library docs with the course's retriever (Week 5)")
+    p.add_argument("question", help='what to look for, e.g. "how do I read a CSV file?"')
+    p.add_argument("-k", type=int, default=5, help="passages to print (default 5)")
+    p.add_argument("--method", choices=["hybrid", "bm25", "dense"], default="hybrid", help="default: hybrid")
+    p.add_argument("--width", type=int, default=300, help="characters of each passage to print (default 300)")
+    p.set_defaults(run=_rag)
 
     p = sub.add_parser("workspace", help="copy released weeks you do not have yet into work/")
     p.set_defaults(run=_workspace)

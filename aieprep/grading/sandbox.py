@@ -1,13 +1,13 @@
 """An isolated, limited kernel for one submission: bubblewrap namespaces, a cgroup and rlimits.
 
 Inside the sandbox the kernel sees only what is on a list: the system's programs and libraries and a few
-files of /etc, read-only (:data:`SYSTEM_DIRS`, :data:`SYSTEM_FILES`), the interpreter, the Python environment
-and the ``aieprep`` package; no network but loopback; a private ``/tmp``, home and ``/dev/shm`` on
-size-limited tmpfs; the week's data files read-only in its working folder; and its boot folder (sockets to
-the grader and the judge). Nothing else of the machine exists inside: not the course folder, not the
-exchange, not a second copy of the course elsewhere. Limits: memory, process count and a CPU quota through a
-cgroup (when the machine lets us create one, else an address-space rlimit), CPU seconds, file size and open
-files through rlimits, set before any submitted code runs.
+files of /etc, read-only (:data:`SYSTEM_DIRS`, :data:`SYSTEM_FILES`), the interpreter, the Python environment,
+the ``aieprep`` package and the embedding model's folder; no network but loopback; a private ``/tmp``, home
+and ``/dev/shm`` on size-limited tmpfs; the week's data files read-only in its working folder; and its boot
+folder (sockets to the grader and the judge). Nothing else of the machine exists inside: not the course
+folder, not the exchange, not a second copy of the course elsewhere. Limits: memory, process count and a CPU
+quota through a cgroup (when the machine lets us create one, else an address-space rlimit), CPU seconds, file
+size and open files through rlimits, set before any submitted code runs.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from typing import Any
 
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
+
+from aieprep.runtime.embeddings import model_path
 
 
 __all__ = ["Limits", "SandboxKernelManager", "cgroup_kind", "remove_stale_cgroups", "sandbox_available"]
@@ -154,6 +156,8 @@ class SandboxKernelManager(AsyncKernelManager):
         self.sb_cgroups = _cgroup_dirs(f"k-{uuid.uuid4().hex[:12]}") if isolate else []
         _set_cgroup_limits(self.sb_cgroups, limits)
         self.sb_workdir = boot_dir / "work"  # used only without isolation
+        # The embedding model, extracted once on the host and shown read-only (never extracted per kernel).
+        self.sb_embed_model = self.sb_extra_env.get("AIEPREP_EMBED_MODEL") or model_path()
         self.sb_workdir.mkdir(exist_ok=True)
 
     def environment(self) -> dict[str, str]:
@@ -174,6 +178,7 @@ class SandboxKernelManager(AsyncKernelManager):
             "OPENBLAS_NUM_THREADS": "1",
             "TOKENIZERS_PARALLELISM": "false",
             "HF_HUB_OFFLINE": "1",
+            "AIEPREP_EMBED_MODEL": self.sb_embed_model,
             "AIEPREP_LIMITS": ",".join(f"{k}={v}" for k, v in asdict(self.sb_limits).items()),
             "AIEPREP_RLIMIT_AS": "0" if self.sb_cgroups else "1",
         }
@@ -191,6 +196,8 @@ class SandboxKernelManager(AsyncKernelManager):
         # What the kernel needs back from the hidden folders (after them, or they would cover it again):
         # the interpreter, the environment, aieprep, and its own private folder.
         needed = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(__file__).resolve().parents[1]}
+        if Path(self.sb_embed_model).is_dir():
+            needed.add(Path(self.sb_embed_model).resolve())
         for path in sorted(needed):
             cmd += ["--ro-bind", str(path), str(path)]
         cmd += ["--bind", str(self.sb_boot_dir), str(self.sb_boot_dir)]

@@ -77,6 +77,7 @@ def _model() -> SentenceTransformer:
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # its "Loading weights" bar goes to stderr
+    transformers_logging.set_verbosity_error()  # and so do its warnings (a notebook cell with stderr scores 0)
     return SentenceTransformer(model_path(), device="cpu", local_files_only=True)
 
 

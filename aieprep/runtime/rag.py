@@ -1,0 +1,246 @@
+"""The course's reference retriever over the Python 3.11 library reference (Week 5; Week 6's ``search_docs``).
+
+Pipeline: the shipped sections (:func:`load_sections`) are cut into word windows that never cross a
+section and carry the section's heading path (:func:`chunk_sections`); BM25 (``bm25s``, English
+stop-words, Snowball stemming) and dense search (all-MiniLM-L6-v2 vectors in a FAISS inner-product
+index) each rank the chunks, and hybrid search fuses the two rankings by reciprocal rank
+(:func:`rrf`). :meth:`Retriever.course` loads the course's chunks with their shipped vectors
+(``aieprep/data/pydocs/vectors.npy``, float16), so only the query is embedded at run time.
+``aieprep rag "how do I …"`` prints the top passages with their page and section.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["CORPUS", "Section", "Chunk", "Hit", "load_sections", "chunk_words", "chunk_sections", "rrf",
+           "Retriever", "pages_of", "DOCS_URL", "course_chunks", "shipped_vectors"]
+
+CORPUS = Path(__file__).resolve().parent.parent / "data" / "pydocs"
+DOCS_URL = "https://docs.python.org/3.11/library/"
+CHUNK_WORDS = 120  # MiniLM reads at most 256 word pieces: 120 words plus a heading fit
+CHUNK_OVERLAP = 30
+Method = Literal["bm25", "dense", "hybrid"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of a documentation page: its own text, without its subsections."""
+
+    page: str
+    anchor: str
+    path: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage to retrieve: a window of one section's words, with where it came from."""
+
+    id: int
+    page: str
+    anchor: str
+    path: tuple[str, ...]
+    text: str
+
+    @property
+    def heading(self) -> str:
+        """The heading path, e.g. ``"json — JSON encoder and decoder > Basic Usage"``."""
+        return " > ".join(self.path)
+
+    @property
+    def source(self) -> str:
+        """``page#anchor``: where to read it (``DOCS_URL + page + ".html#" + anchor``)."""
+        return f"{self.page}#{self.anchor}"
+
+    def indexed_text(self) -> str:
+        """What BM25 and the embedding model read: the heading path, then the text."""
+        return f"{self.heading}\n{self.text}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk, its score under the method that found it, and its 1-based rank."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+
+
+def load_sections(corpus: Path = CORPUS) -> list[Section]:
+    """The shipped sections, in page order."""
+    with gzip.open(corpus / "sections.jsonl.gz", "rt", encoding="utf-8") as lines:
+        return [Section(r["page"], r["anchor"], tuple(r["path"]), r["text"]) for r in map(json.loads, lines)]
+
+
+def chunk_words(text: str, size: int, overlap: int) -> list[str]:
+    """Windows of ``size`` words, each starting ``size - overlap`` words after the last; the last window
+    ends at the text's end (no window is only overlap). Empty text gives no chunks."""
+    if size < 1:
+        raise ValueError("size must be at least 1")
+    if not 0 <= overlap < size:
+        raise ValueError("overlap must be at least 0 and smaller than size")
+    words = text.split()
+    step = size - overlap
+    chunks = []
+    for start in range(0, len(words), step):
+        chunks.append(" ".join(words[start:start + size]))
+        if start + size >= len(words):
+            break
+    return chunks
+
+
+def chunk_sections(sections: Iterable[Section], size: int = CHUNK_WORDS, overlap: int = CHUNK_OVERLAP) -> list[Chunk]:
+    """Word windows of each section (never across sections), numbered from 0; empty sections give none."""
+    chunks: list[Chunk] = []
+    for section in sections:
+        for text in chunk_words(section.text, size, overlap):
+            chunks.append(Chunk(len(chunks), section.page, section.anchor, section.path, text))
+    return chunks
+
+
+def rrf(rankings: Sequence[Sequence[int]], k: int = 60) -> list[tuple[int, float]]:
+    """Reciprocal-rank fusion: each id scores Σ 1 / (k + rank) over the rankings it is in (rank from 1);
+    ids by score, highest first, ties by first appearance."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    order = {item: i for i, item in enumerate(scores)}
+    return sorted(scores.items(), key=lambda pair: (-pair[1], order[pair[0]]))
+
+
+def pages_of(hits: Iterable[Hit]) -> list[str]:
+    """The pages of ``hits``, best first, each once."""
+    return list(dict.fromkeys(hit.chunk.page for hit in hits))
+
+
+def _digest(chunks: Sequence[Chunk]) -> str:
+    h = hashlib.sha256()
+    for chunk in chunks:
+        h.update(chunk.indexed_text().encode("utf-8") + b"\0")
+    return h.hexdigest()
+
+
+class Retriever:
+    """BM25, dense and hybrid search over ``chunks``. ``vectors`` (one row per chunk, L2-normalised) are
+    computed with the course's embedding model when not given."""
+
+    def __init__(self, chunks: Sequence[Chunk], vectors: np.ndarray | None = None) -> None:
+        import bm25s
+        import faiss
+        import numpy as np
+        import Stemmer
+
+        from aieprep.runtime.embeddings import embed
+
+        self.chunks = list(chunks)
+        texts = [chunk.indexed_text() for chunk in self.chunks]
+        self._stemmer = Stemmer.Stemmer("english")
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False),
+                         show_progress=False)
+        matrix = embed(texts) if vectors is None else np.ascontiguousarray(vectors, dtype=np.float32)
+        if matrix.shape[0] != len(self.chunks):
+            raise ValueError(f"{matrix.shape[0]} vectors for {len(self.chunks)} chunks")
+        self._index = faiss.IndexFlatIP(matrix.shape[1])
+        self._index.add(matrix)
+
+    @classmethod
+    def course(cls) -> Retriever:
+        """The course's retriever: the shipped chunks and vectors (loaded once per process)."""
+        return _course_retriever()
+
+    def bm25(self, query: str, k: int = 5) -> list[Hit]:
+        """The ``k`` chunks with the highest BM25 score for ``query``; only chunks sharing a word with it."""
+        import bm25s
+
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False)
+        ids, scores = self._bm25.retrieve(tokens, k=min(k, len(self.chunks)), show_progress=False)
+        return [Hit(self.chunks[int(i)], float(s), rank) for rank, (i, s) in enumerate(zip(ids[0], scores[0]), 1)
+                if s > 0]
+
+    def dense(self, query: str, k: int = 5) -> list[Hit]:
+        """The ``k`` chunks whose vectors have the highest cosine similarity with the query's."""
+        return self.search_many([query], k, "dense")[0]
+
+    def hybrid(self, query: str, k: int = 5, pool: int = 100) -> list[Hit]:
+        """BM25's and dense search's top ``pool`` fused by :func:`rrf`; the fused score is the hit's score."""
+        return self.search_many([query], k, "hybrid", pool)[0]
+
+    def search(self, query: str, k: int = 5, method: Method = "hybrid") -> list[Hit]:
+        """``bm25``, ``dense`` or ``hybrid`` (the default) search."""
+        return self.search_many([query], k, method)[0]
+
+    def search_many(self, queries: Sequence[str], k: int = 5, method: Method = "hybrid",
+                    pool: int = 100) -> list[list[Hit]]:
+        """:meth:`search` for many queries, embedding them in one batch."""
+        from aieprep.runtime.embeddings import embed
+
+        if method not in ("bm25", "dense", "hybrid"):
+            raise ValueError(f"method must be 'bm25', 'dense' or 'hybrid', not {method!r}")
+        if method == "bm25":
+            return [self.bm25(query, k) for query in queries]
+        if not queries:
+            return []
+        depth = min(k if method == "dense" else pool, len(self.chunks))
+        scores, ids = self._index.search(embed(list(queries)), depth)
+        dense = [[Hit(self.chunks[int(i)], float(s), rank) for rank, (i, s) in enumerate(zip(row_ids, row_scores), 1)
+                  if i >= 0] for row_ids, row_scores in zip(ids, scores)]
+        if method == "dense":
+            return dense
+        results = []
+        for query, found in zip(queries, dense):
+            fused = rrf([[hit.chunk.id for hit in self.bm25(query, pool)], [hit.chunk.id for hit in found]])[:k]
+            results.append([Hit(self.chunks[i], score, rank) for rank, (i, score) in enumerate(fused, 1)])
+        return results
+
+
+def course_chunks() -> list[Chunk]:
+    """The course's chunks: every shipped section cut with the course's window and overlap."""
+    return chunk_sections(load_sections())
+
+
+def shipped_vectors(chunks: Sequence[Chunk], corpus: Path = CORPUS) -> np.ndarray:
+    """The shipped vectors of ``chunks`` as float32; an error if they were made for other chunks."""
+    import numpy as np
+
+    meta = json.loads((corpus / "vectors.json").read_text(encoding="utf-8"))
+    if meta["chunks"] != len(chunks) or meta["sha256"] != _digest(chunks):
+        raise ValueError("aieprep/data/pydocs/vectors.npy was made for other chunks: run python -m aieprep.runtime.rag")
+    return np.load(corpus / "vectors.npy").astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def _course_retriever() -> Retriever:
+    chunks = course_chunks()
+    return Retriever(chunks, shipped_vectors(chunks))
+
+
+def write_vectors(corpus: Path = CORPUS) -> dict[str, object]:
+    """Embed the course's chunks and ship them: ``vectors.npy`` (float16) and ``vectors.json`` (what they are)."""
+    import numpy as np
+
+    from aieprep.runtime.embeddings import EMBEDDING_MODEL, embed
+
+    chunks = course_chunks()
+    vectors = embed([chunk.indexed_text() for chunk in chunks])
+    np.save(corpus / "vectors.npy", vectors.astype(np.float16))
+    meta = {"model": EMBEDDING_MODEL, "chunk_words": CHUNK_WORDS, "chunk_overlap": CHUNK_OVERLAP,
+            "chunks": len(chunks), "dimensions": int(vectors.shape[1]), "dtype": "float16", "sha256": _digest(chunks)}
+    (corpus / "vectors.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    return meta
+
+
+if __name__ == "__main__":
+    print(write_vectors())
