@@ -12,15 +12,15 @@ import sys
 import time
 from pathlib import Path
 from collections.abc import Iterator
-from typing import Literal, Optional
 
 import numpy
 import openai
 import pytest
-from pydantic import BaseModel, Field
 
 from aieprep.runtime import llm
 from aieprep.runtime.llm import CourseModel, Fault
+
+from .clients.person import PERSON, Address, Person
 
 M = "course-model"
 CONTEXT = "Answer from the context.\n[1] Berlin is the capital of Germany. It is large.\n[2] Paris is the capital of France."
@@ -208,21 +208,6 @@ def test_json_object_output_has_answer_confidence_sources(model: CourseModel) ->
     assert json.loads(reply.choices[0].message.content) == {"answer": "I don't know.", "confidence": 0.0, "sources": []}
 
 
-class Address(BaseModel):
-    city: str
-    country: str
-
-
-class Person(BaseModel):
-    name: str
-    age: int = Field(ge=0, le=150)
-    address: Address
-    nickname: Optional[str]
-    tags: list[str]
-    role: Literal["admin", "user"]
-
-
-PERSON = "Extract the person. name: Ada Lovelace, age: 36, city: London, country: UK, role: user"
 
 
 def check_person(person: Person) -> None:

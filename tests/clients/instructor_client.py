@@ -10,25 +10,12 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
-from typing import Literal, Optional, Union
+from typing import Union
 
 import instructor
 import openai
-from pydantic import BaseModel, Field
-
-
-class Address(BaseModel):
-    city: str
-    country: str
-
-
-class Person(BaseModel):
-    name: str
-    age: int = Field(ge=0, le=150)
-    address: Address
-    nickname: Optional[str]
-    tags: list[str]
-    role: Literal["admin", "user"]
+from person import PERSON, Person  # beside this file
+from pydantic import BaseModel
 
 
 class GetWeather(BaseModel):
@@ -43,7 +30,6 @@ class GetTime(BaseModel):
     city: str
 
 
-PERSON = "Extract the person. name: Ada Lovelace, age: 36, city: London, country: UK, role: user"
 TWO_TOOLS = "What's the weather in Paris and the time in Tokyo?"
 MODES = {"tools": instructor.Mode.TOOLS, "tools_strict": instructor.Mode.TOOLS_STRICT,
          "json": instructor.Mode.JSON, "json_schema": instructor.Mode.JSON_SCHEMA,
