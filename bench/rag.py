@@ -94,7 +94,8 @@ def main() -> None:
         import vector_search  # bench/vector_search.py
 
         print()
-        vector_search.main([f"--sizes={n},{10 * n},{100 * n}" for n in [len(retriever.chunks)]])
+        n = len(retriever.chunks)
+        vector_search.main([f"--sizes={n},{10 * n},{100 * n}"])
 
 
 if __name__ == "__main__":
