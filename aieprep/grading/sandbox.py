@@ -30,6 +30,7 @@ from aieprep.runtime.embeddings import model_path
 __all__ = ["Limits", "SandboxKernelManager", "cgroup_kind", "remove_stale_cgroups", "sandbox_available"]
 
 INSIDE_HOME = "/home/learner"
+INSIDE_EMBED_MODEL = "/opt/aieprep/embedding-model"  # where the sandbox shows the embedding model, read-only
 CGROUP_V1 = Path("/sys/fs/cgroup")
 
 
@@ -178,7 +179,8 @@ class SandboxKernelManager(AsyncKernelManager):
             "OPENBLAS_NUM_THREADS": "1",
             "TOKENIZERS_PARALLELISM": "false",
             "HF_HUB_OFFLINE": "1",
-            "AIEPREP_EMBED_MODEL": self.sb_embed_model,
+            "AIEPREP_EMBED_MODEL": INSIDE_EMBED_MODEL if self.sb_isolate and Path(self.sb_embed_model).is_dir()
+            else self.sb_embed_model,
             "AIEPREP_LIMITS": ",".join(f"{k}={v}" for k, v in asdict(self.sb_limits).items()),
             "AIEPREP_RLIMIT_AS": "0" if self.sb_cgroups else "1",
         }
@@ -196,11 +198,11 @@ class SandboxKernelManager(AsyncKernelManager):
         # What the kernel needs back from the hidden folders (after them, or they would cover it again):
         # the interpreter, the environment, aieprep, and its own private folder.
         needed = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(__file__).resolve().parents[1]}
-        if Path(self.sb_embed_model).is_dir():
-            needed.add(Path(self.sb_embed_model).resolve())
         for path in sorted(needed):
             cmd += ["--ro-bind", str(path), str(path)]
         cmd += ["--bind", str(self.sb_boot_dir), str(self.sb_boot_dir)]
+        if Path(self.sb_embed_model).is_dir():  # at a fixed place, never inside the private /tmp or home
+            cmd += ["--ro-bind", str(Path(self.sb_embed_model).resolve()), INSIDE_EMBED_MODEL]
         if self.sb_data_dir is not None:
             for item in sorted(self.sb_data_dir.iterdir()):
                 if item.suffix != ".ipynb" and not item.name.startswith("."):
