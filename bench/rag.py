@@ -26,7 +26,7 @@ from aieprep.runtime.rag import CORPUS, Retriever, pages_of  # noqa: E402
 
 METHODS = ("bm25", "dense", "hybrid")
 DEPTH = 10  # pages ranked per question
-POOL = 60  # chunks retrieved per question, enough for DEPTH distinct pages
+POOL = 200  # chunks retrieved per question: a page holds many chunks, so it takes this many for DEPTH pages
 
 
 def read_questions(path: Path) -> list[dict]:

@@ -139,6 +139,65 @@ def test_a_query_of_only_stop_words_finds_nothing_with_bm25(retriever: Retriever
     assert retriever.bm25("the of and", 5) == []
 
 
+# --- page context ------------------------------------------------------------------------------
+
+def unit(*rows: list[float]) -> numpy.ndarray:
+    matrix = numpy.array(rows, dtype=numpy.float32)
+    return matrix / numpy.linalg.norm(matrix, axis=1, keepdims=True)
+
+
+TWO_PAGES = [Chunk(0, "a", "x", ("A",), "alpha beta"), Chunk(1, "a", "y", ("A",), "alpha gamma"),
+             Chunk(2, "b", "z", ("B",), "delta beta")]
+TWO_PAGE_VECTORS = unit([1, 0, 0], [0, 1, 0], [0.6, 0, 0.8])
+
+
+def test_dense_scores_blend_the_chunks_cosine_with_its_pages() -> None:
+    query = unit([1, 0.5, 0.2])
+    retriever = Retriever(TWO_PAGES, TWO_PAGE_VECTORS, page_weight=0.4)
+    page_a = unit(TWO_PAGE_VECTORS[0] + TWO_PAGE_VECTORS[1])[0]
+    expected = {0: (query[0] @ TWO_PAGE_VECTORS[0] + 0.4 * query[0] @ page_a) / 1.4,
+                1: (query[0] @ TWO_PAGE_VECTORS[1] + 0.4 * query[0] @ page_a) / 1.4,
+                2: (query[0] @ TWO_PAGE_VECTORS[2] + 0.4 * query[0] @ TWO_PAGE_VECTORS[2]) / 1.4}
+    hits = retriever.search_many(["q"], 3, "dense", vectors=query)[0]
+    assert {h.chunk.id: round(h.score, 5) for h in hits} == {i: round(float(v), 5) for i, v in expected.items()}
+    assert [h.chunk.id for h in hits] == sorted(expected, key=lambda i: -expected[i])
+
+
+def test_page_weight_zero_is_plain_cosine_similarity() -> None:
+    query = unit([0.2, 1, 0.3])
+    hits = Retriever(TWO_PAGES, TWO_PAGE_VECTORS, page_weight=0).search_many(["q"], 3, "dense", vectors=query)[0]
+    assert {h.chunk.id: round(h.score, 5) for h in hits} == {i: round(float(TWO_PAGE_VECTORS[i] @ query[0]), 5)
+                                                             for i in range(3)}
+
+
+def test_the_page_decides_between_chunks_that_match_equally_well() -> None:
+    # both chunks say "beta" once in two words; page b says it twice, page a once
+    chunks = [Chunk(0, "a", "x", ("A",), "beta alpha"), Chunk(1, "b", "y", ("B",), "beta delta"),
+              Chunk(2, "b", "z", ("B",), "beta gamma")]
+    vectors = unit([1, 0, 0], [0, 1, 0], [0, 0, 1])
+    plain, in_context = Retriever(chunks, vectors, page_weight=0), Retriever(chunks, vectors, page_weight=0.4)
+    assert [h.chunk.id for h in plain.bm25("beta", 2)] == [0, 1]  # a tie, broken by chunk id
+    assert [h.chunk.id for h in in_context.bm25("beta", 2)] == [1, 2]
+    assert in_context.bm25("beta", 1)[0].score == pytest.approx(1.0)  # the best chunk on the best page scores 1
+
+
+def test_a_negative_page_weight_is_refused() -> None:
+    with pytest.raises(ValueError, match="page_weight"):
+        Retriever(TWO_PAGES, TWO_PAGE_VECTORS, page_weight=-0.1)
+
+
+def test_search_many_refuses_vectors_that_do_not_match_the_queries() -> None:
+    with pytest.raises(ValueError, match="2 vectors for 1 queries"):
+        Retriever(TWO_PAGES, TWO_PAGE_VECTORS).search_many(["q"], 3, "dense", vectors=unit([1, 0, 0], [0, 1, 0]))
+
+
+def test_search_many_with_the_queries_vectors_equals_embedding_them(retriever: Retriever) -> None:
+    queries = ["how do I read a CSV file?", "copy a folder"]
+    given = retriever.search_many(queries, 5, "hybrid", vectors=embed(queries))
+    assert [[h.chunk.id for h in hits] for hits in given] == \
+        [[h.chunk.id for h in hits] for hits in retriever.search_many(queries, 5, "hybrid")]
+
+
 def page_metrics(found: list[list], records: list[dict]) -> dict[str, float]:
     """Mean page-level recall@5 and MRR (first relevant page within 10) of ``found`` for ``records``."""
     recall, mrr = [], []
@@ -152,20 +211,21 @@ def page_metrics(found: list[list], records: list[dict]) -> dict[str, float]:
 @pytest.fixture(scope="module")
 def ground_truth_metrics(retriever: Retriever) -> dict[str, dict[str, float]]:
     records = questions("questions.jsonl")
-    return {method: page_metrics(retriever.search_many([r["question"] for r in records], 60, method), records)
+    return {method: page_metrics(retriever.search_many([r["question"] for r in records], 200, method), records)
             for method in ("bm25", "dense", "hybrid")}
 
 
 def test_retrieval_on_the_ground_truth_keeps_its_measured_level(ground_truth_metrics: dict) -> None:
     # Floors at the measured values (bench/rag.py prints them against the targets): a regression fails.
-    floors = {"bm25": (0.88, 0.77), "dense": (0.95, 0.84), "hybrid": (0.94, 0.865)}
+    floors = {"bm25": (0.885, 0.79), "dense": (0.95, 0.85), "hybrid": (0.955, 0.88)}
     for method, (recall, mrr) in floors.items():
         got = ground_truth_metrics[method]
         assert got["recall@5"] >= recall and got["mrr"] >= mrr, (method, got)
 
 
-def test_hybrid_ranks_the_right_page_higher_than_either_method_alone(ground_truth_metrics: dict) -> None:
-    assert ground_truth_metrics["hybrid"]["mrr"] > max(ground_truth_metrics[m]["mrr"] for m in ("bm25", "dense"))
+def test_hybrid_beats_either_method_alone_on_recall_at_5_and_mrr(ground_truth_metrics: dict) -> None:
+    for metric in ("recall@5", "mrr"):
+        assert ground_truth_metrics["hybrid"][metric] > max(ground_truth_metrics[m][metric] for m in ("bm25", "dense"))
 
 
 def test_search_many_equals_one_search_at_a_time(retriever: Retriever) -> None:

@@ -4,8 +4,14 @@ Pipeline: the shipped sections (:func:`load_sections`) are cut into word windows
 section and carry the section's heading path (:func:`chunk_sections`); BM25 (``bm25s``, English
 stop-words, Snowball stemming) and dense search (all-MiniLM-L6-v2 vectors in a FAISS inner-product
 index) each rank the chunks, and hybrid search fuses the two rankings by reciprocal rank
-(:func:`rrf`). :meth:`Retriever.course` loads the course's chunks with their shipped vectors
-(``aieprep/data/pydocs/vectors.npy``, float16), so only the query is embedded at run time.
+(:func:`rrf`). Both single methods score a chunk **in its page's context**: the chunk's own score
+blended with its page's, ``(chunk + w · page) / (1 + w)`` with ``w = PAGE_WEIGHT``. For dense search
+the page's vector is the normalised mean of its chunks' vectors (one FAISS search over chunk and page
+halves of a 768-dimension vector does it); for BM25 a page is one document holding its chunks' words,
+chunk and page scores are each divided by the query's best before blending, and only chunks sharing a
+word with the query are ranked. A chunk that matches on a page about the question beats an equal match
+on a page that mentions it in passing. :meth:`Retriever.course` loads the course's chunks with their
+shipped vectors (``aieprep/data/pydocs/vectors.npy``, float16), so only the query is embedded at run time.
 ``aieprep rag "how do I …"`` prints the top passages with their page and section.
 """
 
@@ -28,8 +34,9 @@ __all__ = ["CORPUS", "Section", "Chunk", "Hit", "load_sections", "chunk_words", 
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "pydocs"
 DOCS_URL = "https://docs.python.org/3.11/library/"
-CHUNK_WORDS = 120  # MiniLM reads at most 256 word pieces: 120 words plus a heading fit
-CHUNK_OVERLAP = 30
+CHUNK_WORDS = 80  # MiniLM reads at most 256 word pieces: 96% of 80-word chunks and their heading fit
+CHUNK_OVERLAP = 20
+PAGE_WEIGHT = 0.4  # how much a chunk's page counts in its score (module docstring)
 Method = Literal["bm25", "dense", "hybrid"]
 
 
@@ -136,7 +143,8 @@ class Retriever:
     """BM25, dense and hybrid search over ``chunks``. ``vectors`` (one row per chunk, L2-normalised) are
     computed with the course's embedding model when not given."""
 
-    def __init__(self, chunks: Sequence[Chunk], vectors: np.ndarray | None = None) -> None:
+    def __init__(self, chunks: Sequence[Chunk], vectors: np.ndarray | None = None,
+                 page_weight: float = PAGE_WEIGHT) -> None:
         import bm25s
         import faiss
         import numpy as np
@@ -144,17 +152,30 @@ class Retriever:
 
         from aieprep.runtime.embeddings import embed
 
+        if page_weight < 0:
+            raise ValueError("page_weight must be at least 0")
         self.chunks = list(chunks)
+        self.page_weight = page_weight
         texts = [chunk.indexed_text() for chunk in self.chunks]
+        pages = {page: i for i, page in enumerate(dict.fromkeys(chunk.page for chunk in self.chunks))}
+        self._page_of = np.array([pages[chunk.page] for chunk in self.chunks], dtype=np.int64)  # chunk -> page
         self._stemmer = Stemmer.Stemmer("english")
-        self._bm25 = bm25s.BM25()
-        self._bm25.index(bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False),
-                         show_progress=False)
+        tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False)
+        page_tokens: list[list[str]] = [[] for _ in pages]  # a page is one document: its chunks' tokens
+        for chunk_tokens, page in zip(tokens, self._page_of):
+            page_tokens[page].extend(chunk_tokens)
+        self._bm25, self._page_bm25 = bm25s.BM25(), bm25s.BM25()
+        self._bm25.index(tokens, show_progress=False)
+        self._page_bm25.index(page_tokens, show_progress=False)
         matrix = embed(texts) if vectors is None else np.ascontiguousarray(vectors, dtype=np.float32)
         if matrix.shape[0] != len(self.chunks):
             raise ValueError(f"{matrix.shape[0]} vectors for {len(self.chunks)} chunks")
-        self._index = faiss.IndexFlatIP(matrix.shape[1])
-        self._index.add(matrix)
+        centroids = np.zeros((len(pages), matrix.shape[1]), dtype=np.float32)
+        np.add.at(centroids, self._page_of, matrix)
+        centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+        contextual = np.hstack([matrix, page_weight * centroids[self._page_of]]) / (1 + page_weight)
+        self._index = faiss.IndexFlatIP(contextual.shape[1])
+        self._index.add(np.ascontiguousarray(contextual, dtype=np.float32))
 
     @classmethod
     def course(cls) -> Retriever:
@@ -162,29 +183,44 @@ class Retriever:
         return _course_retriever()
 
     def bm25(self, query: str, k: int = 5) -> list[Hit]:
-        """The ``k`` chunks with the highest BM25 score for ``query``; only chunks sharing a word with it."""
+        """The ``k`` chunks with the highest BM25 score for ``query`` in their page's context, each chunk's
+        and page's score divided by the query's best; only chunks sharing a word with it."""
         import bm25s
+        import numpy as np
 
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False)
-        ids, scores = self._bm25.retrieve(tokens, k=min(k, len(self.chunks)), show_progress=False)
-        return [Hit(self.chunks[int(i)], float(s), rank) for rank, (i, s) in enumerate(zip(ids[0], scores[0]), 1)
-                if s > 0]
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False,
+                                return_ids=False)[0]
+        known = [token for token in tokens if token in self._bm25.vocab_dict]
+        if not known or k < 1:
+            return []
+        chunk = self._bm25.get_scores(known)
+        page = self._page_bm25.get_scores(known)  # a page holds its chunks' words: every known token is there
+        blended = (chunk / max(float(chunk.max()), 1e-12)
+                   + self.page_weight * page[self._page_of] / max(float(page.max()), 1e-12)) / (1 + self.page_weight)
+        matching = np.flatnonzero(chunk > 0)
+        best = matching[np.lexsort((matching, -blended[matching]))][:k]
+        return [Hit(self.chunks[int(i)], float(blended[i]), rank) for rank, i in enumerate(best, 1)]
 
     def dense(self, query: str, k: int = 5) -> list[Hit]:
-        """The ``k`` chunks whose vectors have the highest cosine similarity with the query's."""
+        """The ``k`` chunks whose vectors are most similar to the query's in their page's context: the
+        score is ``(cosine with the chunk + w · cosine with its page) / (1 + w)``, in [-1, 1]."""
         return self.search_many([query], k, "dense")[0]
 
     def hybrid(self, query: str, k: int = 5, pool: int = 100) -> list[Hit]:
-        """BM25's and dense search's top ``pool`` fused by :func:`rrf`; the fused score is the hit's score."""
+        """Dense search's and BM25's top ``pool`` fused by :func:`rrf` (dense first, so it wins ties); the fused
+        score is the hit's score."""
         return self.search_many([query], k, "hybrid", pool)[0]
 
     def search(self, query: str, k: int = 5, method: Method = "hybrid") -> list[Hit]:
         """``bm25``, ``dense`` or ``hybrid`` (the default) search."""
         return self.search_many([query], k, method)[0]
 
-    def search_many(self, queries: Sequence[str], k: int = 5, method: Method = "hybrid",
-                    pool: int = 100) -> list[list[Hit]]:
-        """:meth:`search` for many queries, embedding them in one batch."""
+    def search_many(self, queries: Sequence[str], k: int = 5, method: Method = "hybrid", pool: int = 100,
+                    vectors: np.ndarray | None = None) -> list[list[Hit]]:
+        """:meth:`search` for many queries, embedding them in one batch (or taking their ``vectors``, one
+        normalised row per query, if you have them already)."""
+        import numpy as np
+
         from aieprep.runtime.embeddings import embed
 
         if method not in ("bm25", "dense", "hybrid"):
@@ -194,21 +230,32 @@ class Retriever:
         if not queries:
             return []
         depth = min(k if method == "dense" else pool, len(self.chunks))
-        scores, ids = self._index.search(embed(list(queries)), depth)
+        if vectors is None:
+            vectors = embed(list(queries))
+        elif len(vectors) != len(queries):
+            raise ValueError(f"{len(vectors)} vectors for {len(queries)} queries")
+        vectors = np.asarray(vectors, dtype=np.float32)
+        scores, ids = self._index.search(np.ascontiguousarray(np.hstack([vectors, vectors])), depth)
         dense = [[Hit(self.chunks[int(i)], float(s), rank) for rank, (i, s) in enumerate(zip(row_ids, row_scores), 1)
                   if i >= 0] for row_ids, row_scores in zip(ids, scores)]
         if method == "dense":
             return dense
         results = []
         for query, found in zip(queries, dense):
-            fused = rrf([[hit.chunk.id for hit in self.bm25(query, pool)], [hit.chunk.id for hit in found]])[:k]
+            fused = rrf([[hit.chunk.id for hit in found], [hit.chunk.id for hit in self.bm25(query, pool)]])[:k]
             results.append([Hit(self.chunks[i], score, rank) for rank, (i, score) in enumerate(fused, 1)])
         return results
 
 
 def course_chunks() -> list[Chunk]:
-    """The course's chunks: every shipped section cut with the course's window and overlap."""
-    return chunk_sections(load_sections())
+    """The course's chunks: every shipped section cut with the course's window and overlap (a new list
+    each call; the chunks themselves are made once per process)."""
+    return list(_course_chunks())
+
+
+@lru_cache(maxsize=1)
+def _course_chunks() -> tuple[Chunk, ...]:
+    return tuple(chunk_sections(load_sections()))
 
 
 def shipped_vectors(chunks: Sequence[Chunk], corpus: Path = CORPUS) -> np.ndarray:
