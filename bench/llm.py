@@ -4,8 +4,10 @@ Each level sends N chat completions at the same moment (asyncio.gather) to one C
 rounds after a warm-up, with three clients: the openai SDK's AsyncOpenAI and plain httpx from the
 same process (as a notebook does: client and server share the interpreter), AsyncOpenAI from a
 separate process (the SDK's own cost, no shared GIL), and raw HTTP/1.1 over N kept-alive sockets
-from a separate process (the server's own capacity: the target applies to this row). Prints answered/sent,
-median, p95 and max latency per request, and requests per second. Target: 200/200 answered, p95
+from a separate process on uvloop against ``aieprep model`` (the server's own capacity, as a tool
+pointed at it meets it; the load generator takes as little of the two cores as it can; the target
+applies to this row). Prints answered/sent, median, p95 and max latency per request, and requests per
+second. Target: 200/200 answered, p95
 under 100 ms. Usage: python bench/llm.py
 """
 
@@ -80,7 +82,7 @@ async def raw_load(port: int, n: int) -> tuple:
     elapsed = time.perf_counter() - start
     for _, writer in connections:
         writer.close()
-    return summary("raw, 2nd proc", n, latencies, n * ROUNDS, elapsed)
+    return summary("raw → model", n, latencies, n * ROUNDS, elapsed)
 
 
 async def measure(url: str, kind: str) -> list[tuple[str, int, int, int, float, float, float, float]]:
@@ -119,7 +121,9 @@ async def measure(url: str, kind: str) -> list[tuple[str, int, int, int, float, 
 def main() -> None:
     if sys.argv[1:2] == ["--load"]:  # the separate load process (no GC pauses of its own in the numbers)
         gc.disable()
-        print(json.dumps(asyncio.run(raw_load(int(sys.argv[2]), int(sys.argv[3])))))
+        import uvloop  # the load generator takes as little CPU from the server as it can
+
+        print(json.dumps(uvloop.run(raw_load(int(sys.argv[2]), int(sys.argv[3])))))
         return
     if sys.argv[1:2] == ["--sdk"]:  # the SDK in a separate process: its own cost, without sharing the GIL
         print(json.dumps(asyncio.run(measure(sys.argv[2], "SDK, 2nd proc"))))
@@ -135,12 +139,19 @@ def main() -> None:
                              check=True).stdout
         for row in json.loads(out):
             show(tuple(row))
-    with CourseModel() as model:
-        port = int(model.url.rsplit(":", 1)[1].split("/")[0])
+    server = subprocess.Popen([sys.executable, "-m", "aieprep.cli", "model", "--port", "0"], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().split()[3]  # "course model at http://127.0.0.1:PORT/v1 (…"
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
         for n in LEVELS:
             out = subprocess.run([sys.executable, __file__, "--load", str(port), str(n)], capture_output=True,
                                  text=True, check=True).stdout
             show(tuple(json.loads(out)))
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 def show(row: tuple) -> None:

@@ -67,11 +67,11 @@ lines (below); it is split into *clauses* at ``?``, ``!``, ``;``, ``". "`` and `
      capitalised name, a number) repeats the previous clause's tool ("weather in Paris and in
      Tokyo": two calls). Identical calls are made once. No clause
      matching (small talk: "hi, how are you?"): no tool call, a text answer.
-   - **Steps.** A call whose tool has a required parameter (without a default) that its clause
-     gives no value for *waits*: the first reply makes only the calls whose required values the
+   - **Steps.** A call whose tool has a required parameter (without a default, not nullable) that
+     its clause gives no value for *waits*: the first reply makes only the calls whose required values the
      question gives (all of them if none does). After tool results, the next reply makes each
      planned call not made yet, a waiting one with its missing values read from the results since
-     the last user message (a JSON object's key of the same name, or of a list's first object, one
+     the last user message (JSON, or a Python literal as some frameworks send; an object's key of the same name, or of a list's first object, one
      level deep; ``city``, ``location`` and ``destination`` stand for each other, and so do
      ``check_in`` and ``date``; ``<thing>_id`` takes the ``id`` of a result of a tool whose name
      mentions the thing), and no tool more often than planned. "Find a flight from Berlin to Lisbon
@@ -175,6 +175,7 @@ an agent's whole trajectory in advance. Each scripted reply still needs a valid 
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import functools
 import json
@@ -788,7 +789,8 @@ def _arguments(function: dict[str, Any], source: _Source) -> tuple[dict[str, Any
     for key, schema in properties.items():
         found_before, source.found = source.found, False
         arguments[key] = _fill(schema, source, parameters, key, 1)
-        if key in required and not source.found and not (isinstance(schema, dict) and "default" in schema):
+        resolved, nullable = _variants(_resolve(schema, parameters), parameters)
+        if key in required and not source.found and not nullable and "default" not in resolved:
             missing.append(key)
         source.found = found_before or source.found
     return arguments, missing
@@ -823,10 +825,15 @@ def _result_values(after: list[dict[str, Any]]) -> list[tuple[str, str, Any]]:
 
     for message in after:
         if isinstance(message, dict) and message.get("role") == "tool":
+            text = _text(message.get("content"))
             try:
-                walk(names.get(message.get("tool_call_id"), ""), json.loads(_text(message.get("content"))), 0)
+                value = json.loads(text)
             except ValueError:
-                continue
+                try:  # a Python repr (what some frameworks send for a tool's list or dict)
+                    value = ast.literal_eval(text)
+                except (ValueError, SyntaxError, MemoryError, RecursionError):
+                    continue
+            walk(names.get(message.get("tool_call_id"), ""), value, 0)
     return found
 
 
@@ -1695,7 +1702,12 @@ class CourseModel:
         self._socket.close()
 
     def serve_forever(self) -> None:
-        """Block until interrupted (Ctrl-C), then close: ``aieprep model``."""
+        """Block until interrupted (Ctrl-C), then close: ``aieprep model``. The process is now a server:
+        everything loaded so far is frozen out of garbage collection (``gc.freeze``), so collections scan
+        only what requests create (their pauses otherwise double p95 latency under load)."""
+        import gc
+
+        gc.freeze()
         try:
             while self._thread.is_alive():
                 self._thread.join(0.5)
