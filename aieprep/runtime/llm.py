@@ -65,8 +65,9 @@ lines (below); it is split into *clauses* at ``?``, ``!``, ``;``, ``". "`` and `
      currency names and codes such as "euros" or "USD" as "currency", "mail" as "email", "clock" as
      "time"); a clause sharing no word with any tool but naming a value (a quoted string, a
      capitalised name, a number) repeats the previous clause's tool ("weather in Paris and in
-     Tokyo": two calls). Identical calls are made once. No clause
-     matching (small talk: "hi, how are you?"): no tool call, a text answer.
+     Tokyo": two calls). Identical calls are made once. A question that no tool matches goes to
+     the first tool with a query-like parameter (below), as to a search tool, unless it is small
+     talk ("hi, how are you?", "thanks!"); else no tool call, a text answer.
    - **Steps.** A call whose tool has a required parameter (without a default, not nullable) that
      its clause gives no value for *waits*: the first reply makes only the calls whose required values the
      question gives (all of them if none does). After tool results, the next reply makes each
@@ -101,8 +102,9 @@ lines (below); it is split into *clauses* at ``?``, ``!``, ``;``, ``". "`` and `
      type (numbers at their minimum or 0). A value that does not fit the type ("days: three" is 3;
      "days: soon" is not a number) falls back the same way, never a 400. Nested objects are
      filled from the same clause; arrays hold the values found for their item type.
-2. **After tool results**, when no call is left to make: ``"Based on <tool>: <result>"`` for each
-   tool message since the last user message, joined by a space.
+2. **After tool results**, when no call is left to make: if the results since the last user message
+   hold numbered passages (a search tool's lines ``[1] …``), the grounded answer of step 3; else
+   ``"Based on <tool>: <result>"`` for each tool message since the last user message, joined by a space.
 3. **Grounded text.** Numbered context passages are lines starting ``[1]``, ``[2]`` … or ``1.``,
    ``2)`` … in any message; a passage runs on over the following lines until a blank line, the
    next numbered line, or a line that starts ``Question:``/``Q:`` or ends with ``?`` (if that leaves
@@ -769,6 +771,16 @@ def _call(function: dict[str, Any], source: _Source, known: list[tuple[str, str,
     return function["name"], json.dumps(arguments)
 
 
+SMALL_TALK = frozenset("hi hello hey thanks thank bye goodbye good morning evening afternoon ok okay cool great "
+                       "nice yes yeah sure".split())
+
+
+def _property_names(function: dict[str, Any]) -> list[str]:
+    parameters = function.get("parameters") or {}
+    properties = _resolve(parameters, parameters).get("properties")
+    return list(properties) if isinstance(properties, dict) else []
+
+
 def _property(function: dict[str, Any], key: str) -> dict[str, Any]:
     parameters = function.get("parameters") or {}
     root = _resolve(parameters, parameters)
@@ -920,6 +932,12 @@ def plan_tool_calls(body: dict[str, Any], question: str, answer: str, after: lis
             continue
         arguments, missing = _arguments(best, source)
         planned.append((best, arguments, source.found, missing))
+    # a question no tool names goes to a search tool (one with a query-like parameter), unless it is small talk
+    if not planned and not _words(question) <= SMALL_TALK:
+        search = next((f for f in functions if QUERY_NAMES & set(_property_names(f))), None)
+        if search is not None:
+            arguments, missing = _arguments(search, _Source(question, answer, True, entities))
+            planned.append((search, arguments, True, missing))
     # a clause that names a tool but no value ("where is my order?") takes its values from the whole
     # question, unless another clause already calls that tool with values
     steps: list[tuple[dict[str, Any], dict[str, Any], list[str]]] = []
@@ -1291,7 +1309,9 @@ def complete(body: dict[str, Any], number: int) -> dict[str, Any]:
                                  for i, (name, arguments) in enumerate(calls)]
         finish = "tool_calls"
     else:
-        if tool_results:
+        if tool_results and passages(tool_results):
+            answer = grounded_answer(messages)
+        elif tool_results:
             names = {c["id"]: c["function"]["name"] for m in after for c in m.get("tool_calls") or []}
             answer = " ".join(f"Based on {names.get(m.get('tool_call_id'), 'the tool')}: {_text(m.get('content'))}"
                               for m in tool_results)
