@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 import warnings
@@ -26,7 +27,6 @@ from . import __version__
 from .course import CourseError, course_root, master_notebook, scratch_course, weeks
 from .nbgrader_bridge import KNOWN_FAILURES, cell_scores, course_api, load_course_config, raise_for, version
 from .notebook import CellKind, grade_cells, grade_ids, metadata, read_notebook
-from .runtime.history import history_file
 
 __all__ = ["CheckResult", "QuestionScore", "check_notebook", "format_report", "identify_week", "record"]
 
@@ -211,15 +211,17 @@ def format_report(result: CheckResult) -> str:
 
 
 def record(result: CheckResult, now: float | None = None) -> None:
-    """Append the check's score to :func:`history_file` (one line, written at once: a crash never leaves
-    half a record behind the earlier ones)."""
-    path = history_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps({"week": result.week, "score": result.score, "max_score": result.max_score,
-                       "time": time.time() if now is None else now,
-                       "questions": {q.question: [q.score, q.max_score] for q in result.questions if q.kind is CellKind.TEST}})
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    """Keep the check's score in the practice store (:mod:`aieprep.runtime.practice`; the progress view shows the
+    latest per week), unless grading. A failure here never fails the check: it is one warning line on stderr."""
+    from .runtime.practice.store import Check, grading, open_store
+
+    if grading():
+        return
+    at = time.time() if now is None else now
     try:
-        os.write(fd, (line + "\n").encode())
-    finally:
-        os.close(fd)
+        with open_store() as store:
+            store.add_check(Check(result.week, at, result.score, result.max_score))
+    except Exception as error:  # the check itself succeeded: say what was not kept, and go on
+        print(f"aieprep check: warning: score not saved to the practice store ({type(error).__name__}: {error})",
+              file=sys.stderr)
+

@@ -30,6 +30,23 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(args: argparse.Namespace) -> int:
+    """Print the practice progress as a table: self-checks, reps, mocks, flashcards, gates."""
+    import time
+
+    from .runtime.practice.cards import DeckError
+    from .runtime.practice.progress import summary, table
+    from .runtime.practice.store import StoreError, open_store
+
+    try:
+        with open_store() as store:
+            print(table(summary(store, time.time())))
+            print(f"\n(practice records: {store.path or 'not kept while grading'})")
+    except (DeckError, StoreError) as error:
+        raise CourseError(str(error)) from None
+    return 0
+
+
 def _grade(args: argparse.Namespace) -> int:
     from .grading.outcome import Status
     from .grading.pipeline import grade_week
@@ -163,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--method", choices=["hybrid", "bm25", "dense"], default="hybrid", help="default: hybrid")
     p.add_argument("--width", type=int, default=300, help="characters of each passage to print (default 300)")
     p.set_defaults(run=_rag)
+
+    p = sub.add_parser("progress", help="your practice so far: self-checks, reps, mocks, flashcards and the six gates")
+    p.set_defaults(run=_progress)
 
     p = sub.add_parser("workspace", help="copy released weeks you do not have yet into work/")
     p.set_defaults(run=_workspace)

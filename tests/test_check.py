@@ -16,6 +16,7 @@ import pytest
 
 from aieprep.check import check_notebook
 from aieprep.notebook import CellKind
+from aieprep.runtime.practice.store import Store
 
 from .conftest import ROOT, WEEKS
 
@@ -202,8 +203,9 @@ def test_every_check_is_recorded_for_the_progress_view(tiny_course: Path, tmp_pa
     for _ in range(2):
         subprocess.run([sys.executable, "-m", "aieprep.cli", "check", str(path)], env=env, check=True,
                        capture_output=True)
-    lines = [json.loads(line) for line in (tmp_path / "data" / "checks.jsonl").read_text().splitlines()]
-    assert [(r["week"], r["score"], r["max_score"]) for r in lines] == [("week01_tiny", 0, 5)] * 2
+    with Store(tmp_path / "data" / "practice.sqlite3") as store:
+        checks = store.checks()
+    assert [(c.week, c.score, c.max_score) for c in checks] == [("week01_tiny", 0, 5)] * 2
 
 
 def test_a_notebook_checks_itself(tiny_course: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -216,8 +218,9 @@ def test_a_notebook_checks_itself(tiny_course: Path, tmp_path: Path, monkeypatch
     monkeypatch.setenv("JPY_SESSION_NAME", str(path))
     monkeypatch.setenv("AIEPREP_DATA_DIR", str(tmp_path / "data"))
     check_this_notebook()
-    (line,) = (tmp_path / "data" / "checks.jsonl").read_text().splitlines()
-    assert (json.loads(line)["week"], json.loads(line)["score"]) == ("week01_tiny", 2)
+    with Store(tmp_path / "data" / "practice.sqlite3") as store:
+        (latest,) = store.latest_checks().values()
+    assert (latest.week, latest.score) == ("week01_tiny", 2)
     assert "total" in capsys.readouterr().out
 
 

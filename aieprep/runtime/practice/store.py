@@ -1,0 +1,296 @@
+"""The practice state file: one SQLite database (WAL mode), every write one short transaction.
+
+See the package docstring (:mod:`aieprep.runtime.practice`) for the tables, the path and the fault handling.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["CardState", "Check", "Mock", "Postmortem", "Rep", "Review", "Store", "StoreError", "grading", "open_store",
+           "practice_db_path"]
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 15_000  # how long a writer waits for another notebook's transaction before giving up
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS reps (
+    id INTEGER PRIMARY KEY, pattern TEXT NOT NULL, at REAL NOT NULL, seconds REAL NOT NULL,
+    passed INTEGER, note TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS mocks (
+    id INTEGER PRIMARY KEY, prompt TEXT NOT NULL, kind TEXT NOT NULL, at REAL NOT NULL, seconds REAL NOT NULL,
+    problem TEXT, pattern TEXT, bug_type TEXT, fix_rule TEXT, micro_drill TEXT, confidence INTEGER);
+CREATE TABLE IF NOT EXISTS cards (
+    deck TEXT NOT NULL, card TEXT NOT NULL, repetitions INTEGER NOT NULL, interval REAL NOT NULL,
+    easiness REAL NOT NULL, due REAL NOT NULL, PRIMARY KEY (deck, card));
+CREATE TABLE IF NOT EXISTS reviews (
+    id INTEGER PRIMARY KEY, deck TEXT NOT NULL, card TEXT NOT NULL, at REAL NOT NULL, quality INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS checks (
+    id INTEGER PRIMARY KEY, week TEXT NOT NULL, at REAL NOT NULL, score REAL NOT NULL, max_score REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS reps_by_pattern ON reps (pattern, at);
+CREATE INDEX IF NOT EXISTS reviews_by_deck ON reviews (deck, at);
+CREATE INDEX IF NOT EXISTS checks_by_week ON checks (week, at);
+"""
+
+
+class StoreError(Exception):
+    """A problem with the practice store the learner can act on, reported as one line."""
+
+
+@dataclass(frozen=True)
+class Rep:
+    """One timed cold rep: ``passed`` is None when no tests were run."""
+
+    pattern: str
+    at: float
+    seconds: float
+    passed: bool | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Postmortem:
+    """What a mock taught: the six fields of the postmortem form."""
+
+    problem: str
+    pattern: str
+    bug_type: str
+    fix_rule: str  # one line: the rule that would have prevented the bug
+    micro_drill: str  # tomorrow's 5-minute drill
+    confidence: int  # 1 (lost) … 5 (would pass it again)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.confidence <= 5:
+            raise ValueError(f"confidence is 1 to 5, not {self.confidence}")
+        empty = [name for name in ("problem", "pattern", "fix_rule", "micro_drill") if not getattr(self, name).strip()]
+        if empty:
+            raise ValueError(f"fill in: {', '.join(empty)}")
+        if "\n" in self.fix_rule.strip():
+            raise ValueError("the fix rule is one line")
+
+
+@dataclass(frozen=True)
+class Mock:
+    """One timed mock interview; ``kind`` is "core" or "aie"; the postmortem may be missing."""
+
+    prompt: str
+    kind: str
+    at: float
+    seconds: float
+    postmortem: Postmortem | None
+
+
+@dataclass(frozen=True)
+class CardState:
+    """SM-2 state of one card: repetitions in a row recalled, the last interval (days), easiness, due time."""
+
+    repetitions: int = 0
+    interval: float = 0.0
+    easiness: float = 2.5
+    due: float = 0.0  # epoch seconds; 0 = new, due at once
+
+
+@dataclass(frozen=True)
+class Review:
+    """One flashcard answer: quality 0 (blackout) … 5 (perfect)."""
+
+    deck: str
+    card: str
+    at: float
+    quality: int
+
+
+@dataclass(frozen=True)
+class Check:
+    """One ``aieprep check`` result."""
+
+    week: str
+    at: float
+    score: float
+    max_score: float
+
+
+def practice_db_path() -> Path:
+    """``$AIEPREP_PRACTICE_DB``, else ``practice.sqlite3`` in ``$AIEPREP_DATA_DIR``, in
+    ``$XDG_DATA_HOME/aieprep`` or in ``~/.local/share/aieprep`` (the first one set)."""
+    if os.environ.get("AIEPREP_PRACTICE_DB"):
+        return Path(os.environ["AIEPREP_PRACTICE_DB"]).expanduser()
+    base = os.environ.get("AIEPREP_DATA_DIR") or Path(
+        os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "aieprep"
+    return Path(base).expanduser() / "practice.sqlite3"
+
+
+def _stderr(message: str) -> None:
+    print(f"aieprep practice: {message}", file=sys.stderr)
+
+
+def grading() -> bool:
+    """True inside the autograder (nbgrader sets NBGRADER_EXECUTION): the practice tools keep nothing then."""
+    return bool(os.environ.get("NBGRADER_EXECUTION"))
+
+
+def open_store(path: Path | str | None = None, notify: Callable[[str], None] = _stderr) -> Store:
+    """The learner's store (:func:`practice_db_path` unless ``path``); an in-memory one while grading.
+
+    ``notify`` gets a one-line message when a damaged file was set aside (default: printed to stderr)."""
+    if grading():
+        return Store(":memory:", notify=notify)
+    return Store(practice_db_path() if path is None else path, notify=notify)
+
+
+def _is_corruption(error: sqlite3.DatabaseError) -> bool:
+    name = getattr(error, "sqlite_errorname", "")
+    return name in {"SQLITE_CORRUPT", "SQLITE_NOTADB"} or not isinstance(error, sqlite3.OperationalError)
+
+
+class Store:
+    """The practice records in one SQLite file (or ``":memory:"``); safe to share between processes.
+
+    ``notice`` holds the message about a damaged file set aside when this store was opened, else None.
+    """
+
+    def __init__(self, path: Path | str, notify: Callable[[str], None] = _stderr) -> None:
+        self.path = None if str(path) == ":memory:" else Path(path)
+        self.notice: str | None = None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as error:
+            if self.path is None or not _is_corruption(error):
+                raise StoreError(f"cannot open the practice store {self.path}: {error}") from None
+            backup = self._set_aside()
+            self.notice = (f"the practice store {self.path} was damaged ({error}); it was moved to {backup.name} "
+                           "and a fresh one started")
+            notify(self.notice)
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(":memory:" if self.path is None else self.path, isolation_level=None,
+                             timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if self.path is not None:
+                (check,) = db.execute("PRAGMA quick_check").fetchone()
+                if check != "ok":
+                    raise sqlite3.DatabaseError(f"integrity check: {check}")
+                db.execute("PRAGMA journal_mode = WAL")
+                db.execute("PRAGMA synchronous = FULL")
+            (version,) = db.execute("PRAGMA user_version").fetchone()
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{self.path} was written by a newer aieprep (schema {version}); update the course")
+            if version < SCHEMA_VERSION:
+                db.executescript(f"BEGIN IMMEDIATE;\n{SCHEMA}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _set_aside(self) -> Path:
+        """Rename the damaged file (and its WAL and shared-memory files) to ``<name>.corrupt[.N]``."""
+        assert self.path is not None
+        n = 0
+        while True:
+            backup = self.path.with_name(f"{self.path.name}.corrupt" + (f".{n}" if n else ""))
+            if not backup.exists():
+                break
+            n += 1
+        os.replace(self.path, backup)
+        for suffix in ("-wal", "-shm"):
+            extra = self.path.with_name(self.path.name + suffix)
+            if extra.exists():
+                os.replace(extra, backup.with_name(backup.name + suffix))
+        return backup
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: all of it is kept, or (on an error or a killed process) none of it."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # reps
+    def add_rep(self, rep: Rep) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO reps (pattern, at, seconds, passed, note) VALUES (?, ?, ?, ?, ?)",
+                       (rep.pattern, rep.at, rep.seconds, None if rep.passed is None else int(rep.passed), rep.note))
+
+    def reps(self, pattern: str | None = None) -> list[Rep]:
+        """Reps, oldest first; only ``pattern``'s when given."""
+        where, args = ("WHERE pattern = ?", (pattern,)) if pattern is not None else ("", ())
+        rows = self._db.execute(f"SELECT pattern, at, seconds, passed, note FROM reps {where} ORDER BY at, id", args)
+        return [Rep(p, at, s, None if ok is None else bool(ok), note) for p, at, s, ok, note in rows]
+
+    # mocks
+    def add_mock(self, mock: Mock) -> None:
+        pm = mock.postmortem
+        fields = (pm.problem, pm.pattern, pm.bug_type, pm.fix_rule, pm.micro_drill, pm.confidence) if pm else (None,) * 6
+        with self.transaction() as db:
+            db.execute("INSERT INTO mocks (prompt, kind, at, seconds, problem, pattern, bug_type, fix_rule, micro_drill,"
+                       " confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (mock.prompt, mock.kind, mock.at, mock.seconds,
+                                                                            *fields))
+
+    def mocks(self) -> list[Mock]:
+        """Mocks, oldest first."""
+        rows = self._db.execute("SELECT prompt, kind, at, seconds, problem, pattern, bug_type, fix_rule, micro_drill,"
+                                " confidence FROM mocks ORDER BY at, id")
+        return [Mock(prompt, kind, at, seconds, Postmortem(*pm) if pm[0] is not None else None)
+                for prompt, kind, at, seconds, *pm in rows]
+
+    # flashcards
+    def card_states(self, deck: str) -> dict[str, CardState]:
+        """The SM-2 state of each card of ``deck`` reviewed at least once."""
+        rows = self._db.execute("SELECT card, repetitions, interval, easiness, due FROM cards WHERE deck = ?", (deck,))
+        return {card: CardState(n, i, ef, due) for card, n, i, ef, due in rows}
+
+    def add_review(self, review: Review, state: CardState | None) -> None:
+        """Log an answer and, unless ``state`` is None (a same-day re-run), store the card's new schedule: atomically."""
+        with self.transaction() as db:
+            db.execute("INSERT INTO reviews (deck, card, at, quality) VALUES (?, ?, ?, ?)",
+                       (review.deck, review.card, review.at, review.quality))
+            if state is not None:
+                db.execute("INSERT OR REPLACE INTO cards (deck, card, repetitions, interval, easiness, due)"
+                           " VALUES (?, ?, ?, ?, ?, ?)", (review.deck, review.card, state.repetitions, state.interval,
+                                                          state.easiness, state.due))
+
+    def reviews(self, deck: str | None = None, since: float | None = None) -> list[Review]:
+        """Answers, oldest first; only ``deck``'s and only from ``since`` when given."""
+        rows = self._db.execute("SELECT deck, card, at, quality FROM reviews WHERE (? IS NULL OR deck = ?) AND "
+                                "(? IS NULL OR at >= ?) ORDER BY at, id", (deck, deck, since, since))
+        return [Review(*row) for row in rows]
+
+    # self-checks
+    def add_check(self, check: Check) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO checks (week, at, score, max_score) VALUES (?, ?, ?, ?)",
+                       (check.week, check.at, check.score, check.max_score))
+
+    def checks(self, week: str | None = None) -> list[Check]:
+        """Every recorded check (of ``week``, if given), oldest first."""
+        rows = self._db.execute("SELECT week, at, score, max_score FROM checks WHERE ? IS NULL OR week = ? "
+                                "ORDER BY at, id", (week, week))
+        return [Check(*row) for row in rows]
+
+    def latest_checks(self) -> dict[str, Check]:
+        """The most recent check of each week."""
+        rows = self._db.execute("SELECT week, at, score, max_score FROM checks ORDER BY at, id")
+        return {row[0]: Check(*row) for row in rows}
