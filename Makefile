@@ -7,6 +7,7 @@ BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.installed
 LAB_IP    ?= 127.0.0.1
 LAB_PORT  ?= 8888
+TEST_WORKERS ?= auto
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export PYTHONHASHSEED := 0
 
