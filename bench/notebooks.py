@@ -1,7 +1,9 @@
-"""Per week: Run-All time from a fresh kernel, and the time of one self-check (`aieprep check`).
+"""Per week: Run-All time from a fresh kernel, the time of one self-check (`aieprep check`), and of
+grading one submission (the answer key) with `aieprep grade` (sandboxed when bubblewrap is here).
 
-Prints a table; the design targets are Run-All <= 15 s (25 s with the embedding model) and a
-self-check at most the notebook's own run time + 2 s (issue #11; not met: see the README). Usage: python bench/notebooks.py [WEEK ...]
+Prints a table; the design targets are Run-All <= 15 s (25 s with the embedding model), a self-check at
+most the notebook's own run time + 2 s (issue #11; not met: see the README), and one submission graded in
+at most Run-All + 5 s (issue #13). Usage: python bench/notebooks.py [WEEK ...]
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from pathlib import Path
 import nbformat
 
 from aieprep.build import execute_notebook
-from aieprep.course import course_root, master_notebook, weeks
+from aieprep.course import course_root, master_notebook, scratch_course, weeks
+from aieprep.grading.sandbox import sandbox_available
+from aieprep.nbgrader_bridge import run_nbgrader
 
 
 def run_all_seconds(root: Path, week: str) -> float:
@@ -40,17 +44,35 @@ def check_seconds(root: Path, week: str, cache: Path) -> float:
         return time.perf_counter() - start
 
 
+def grade_seconds(root: Path, week: str) -> float:
+    """``aieprep grade WEEK`` on a scratch course holding one submission, from the command's start to its end."""
+    with scratch_course(root, [week]) as course:
+        run_nbgrader(["generate_assignment", week, "--force"], cwd=course)
+        folder = course / "submitted" / "learner" / week
+        folder.mkdir(parents=True)
+        shutil.copyfile(root / "solutions" / week / f"{week}.ipynb", folder / f"{week}.ipynb")
+        flags = [] if sandbox_available() is None else ["--no-sandbox"]
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "aieprep.cli", "grade", week, *flags], check=True, capture_output=True,
+                       cwd=course, env={**os.environ, "AIEPREP_COURSE_ROOT": str(course)})
+        return time.perf_counter() - start
+
+
 def main() -> None:
     root = course_root()
     chosen = sys.argv[1:] or weeks(root)
-    print(f"{'week':<24} {'run-all s':>10} {'check cold s':>13} {'check warm s':>13} {'warm - run-all':>15}")
+    print(f"{'week':<24} {'run-all s':>10} {'check cold s':>13} {'check warm s':>13} {'warm - run-all':>15} "
+          f"{'grade s':>8} {'grade - run-all':>16}")
     with tempfile.TemporaryDirectory() as cache:
         for week in chosen:
             run_all = run_all_seconds(root, week)
             cold = check_seconds(root, week, Path(cache))
             warm = check_seconds(root, week, Path(cache))
-            print(f"{week:<24} {run_all:>10.1f} {cold:>13.1f} {warm:>13.1f} {warm - run_all:>+15.1f}")
-    print("cold: first check of a week (nbgrader generate_assignment runs); warm: later checks (cached)")
+            grade = grade_seconds(root, week)
+            print(f"{week:<24} {run_all:>10.1f} {cold:>13.1f} {warm:>13.1f} {warm - run_all:>+15.1f} "
+                  f"{grade:>8.1f} {grade - run_all:>+16.1f}")
+    print("cold: first check of a week (nbgrader generate_assignment runs); warm: later checks (cached); "
+          "grade: aieprep grade on one submission, command start to end")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import pytest
 
 from aieprep.notebook import CellKind, grade_cells
 from aieprep.runtime import testing
+from aieprep.runtime.practice.cards import decks
 
 from .conftest import ROOT, WEEKS
 
@@ -131,6 +132,18 @@ def test_week_has_at_least_eight_autograded_exercises(week: str) -> None:
 @pytest.mark.parametrize("week", WEEKS)
 def test_week_has_reflection_prompts_graded_by_hand(week: str) -> None:
     assert [g for g in grade_cells(master(week)) if g.kind is CellKind.MANUAL]
+
+
+@pytest.mark.parametrize("week", WEEKS)
+def test_week_links_its_practice(week: str) -> None:
+    """One plain cell opens the rep timer on the week's patterns and a deck; nbval skips it (live views of the
+    learner's own records) and the build stores it without output."""
+    cells = [c for c in master(week).cells if c.id == "practice"]
+    assert len(cells) == 1 and cells[0].cell_type == "code" and "nbgrader" not in cells[0].metadata
+    assert "nbval-skip" in cells[0].metadata.get("tags", [])
+    assert f'rep_timer("{week}")' in cells[0].source
+    deck = re.search(r'flashcards\("(\w+)"\)', cells[0].source)
+    assert deck and deck[1] in decks(), cells[0].source
 
 
 def test_every_week_has_a_guide_and_the_map_links_it() -> None:

@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import tomllib
 from pathlib import Path
 
@@ -103,6 +104,27 @@ def test_two_processes_writing_at_once_lose_no_record(store: Store, db: Path) ->
         assert writer.returncode == 0
     assert len(store.reps("left")) == len(store.reps("right")) == 150
     assert [r.at for r in store.reps("left")] == [float(i) for i in range(150)]
+
+
+def test_threads_share_a_store_and_lose_no_record(store: Store) -> None:
+    """ipykernel 7 runs a widget's button callbacks on a thread other than the cell's that opened the store."""
+    errors: list[BaseException] = []
+
+    def write(name: str) -> None:
+        try:
+            for i in range(100):
+                store.add_rep(Rep(name, float(i), 1.0, True))
+                store.reps(name)
+        except BaseException as error:  # reported below: an exception in a thread would pass unseen
+            errors.append(error)
+
+    writers = [threading.Thread(target=write, args=(name,)) for name in ("left", "right")]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=120)
+    assert errors == []
+    assert [r.at for r in store.reps("left")] == [r.at for r in store.reps("right")] == [float(i) for i in range(100)]
 
 
 def test_a_process_killed_inside_a_transaction_loses_only_that_write(store: Store, db: Path) -> None:

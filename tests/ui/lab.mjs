@@ -1,24 +1,27 @@
-// Drive JupyterLab in a real browser (Debian's chromium via Playwright) as a learner would:
-// open a week's notebook, press nbgrader's Validate button, read the result, open the Nbgrader menu,
-// then run the self-check from a new cell.
-// Usage: node lab.mjs LAB_URL NOTEBOOK_PATH SCREENSHOT_DIR   (LAB_URL as printed: http://…/lab?token=…)
+// Drive JupyterLab in a real browser (Debian's chromium via Playwright) as a learner would.
+// Visit "week" (the default): open a week's notebook, press nbgrader's Validate button, read the result, open
+// the Nbgrader menu, then run the self-check from a new cell.
+// Visit "practice": open a notebook of two cells (tests/test_lab.py writes it: code to rep, then a week's practice
+// cell, which shows the rep timer and the flashcards), run them, time a rep (Start, then Stop and run tests),
+// reveal a card and rate it.
+// Usage: node lab.mjs LAB_URL NOTEBOOK_PATH SCREENSHOT_DIR [week | practice PATTERN_LABEL]
+// (LAB_URL as printed: http://…/lab?token=…; PATTERN_LABEL: the rep timer's choice to time, as its menu shows it).
 // Prints one JSON object with what it saw.
 import { chromium } from "playwright-core";
 
-const [labUrl, notebook, shots] = process.argv.slice(2);
+const [labUrl, notebook, shots, visit = "week", patternLabel] = process.argv.slice(2);
 const url = new URL(labUrl);
 const token = url.searchParams.get("token");
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
-const seen = {};
-try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(`${url.origin}/lab/tree/${notebook}?token=${token}`);
-  await page.locator(".jp-Notebook .jp-Cell").first().waitFor({ timeout: 60000 });
 
+// The practice visit has a fresh workspace of its own: the default one reopens the week visit's tabs.
+async function openNotebook(page, workspace = "") {
+  const prefix = workspace ? `/lab/workspaces/${workspace}` : "/lab";
+  await page.goto(`${url.origin}${prefix}/tree/${notebook}?token=${token}${workspace ? "&reset" : ""}`);
+  await page.locator(".jp-Notebook .jp-Cell").first().waitFor({ timeout: 60000 });
+}
+
+async function visitWeek(page, seen) {
+  await openNotebook(page);
   const validate = page.locator(".jp-NotebookPanel-toolbar").getByText("Validate", { exact: true });
   await validate.waitFor({ timeout: 30000 });
   seen.validateButton = true;
@@ -52,8 +55,77 @@ try {
   seen.selfCheck = (await report.innerText()).slice(0, 4000);
   seen.feedbackLink = await page.getByText("Open the feedback page").getAttribute("href");
   await page.screenshot({ path: `${shots}/self-check.png` });
+}
+
+// What a widget output shows: how many ipywidgets DOM nodes, its buttons, its text.
+async function widgetView(output) {
+  return {
+    widgets: await output.locator(".jupyter-widgets").count(),
+    buttons: await output.locator("button.widget-button").allInnerTexts(),
+    text: (await output.innerText()).slice(0, 2000),
+  };
+}
+
+async function visitPractice(page, seen) {
+  await openNotebook(page, "practice");
+  // Run both cells as a learner would, once the kernel is up: select the first, Shift+Enter twice.
+  // (the status bar reads "No Kernel | Initializing", then "Python 3 (ipykernel) | Connecting" … "| Idle";
+  // a cell run before that is dropped)
+  await page.locator(".jp-StatusBar-Widget").getByText(/^(?!No Kernel\b).+ \| Idle$/).waitFor({ timeout: 120000 });
+  await page.locator(".jp-Notebook .jp-Cell").first().locator(".jp-InputPrompt").click();
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Shift+Enter");
+  await page.keyboard.press("Shift+Enter");
+  // The practice cell shows two views: the rep timer, then the flashcards.
+  const output = (n) => page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-OutputArea-output").nth(n);
+  const rep = output(0);
+  await rep.locator("button.widget-button", { hasText: "Start" }).waitFor({ timeout: 120000 });
+  seen.repTimer = await widgetView(rep);
+  await rep.locator(".widget-dropdown select").selectOption({ label: patternLabel });
+  await rep.locator("button.widget-button", { hasText: "Start" }).click();
+  const stop = rep.locator("button.widget-button", { hasText: "Stop and run tests" });
+  await page.waitForFunction((b) => !b.disabled, await stop.elementHandle(), { timeout: 30000 });
+  await stop.click();
+  const result = rep.locator(".widget-html", { hasText: /tests passed|tests failed|no tests run/ });
+  await result.waitFor({ timeout: 60000 });
+  seen.repResult = await result.innerText();
+  const plot = rep.locator("img.widget-image");  // the pattern's rep times, shown once it has one
+  await plot.waitFor({ state: "visible", timeout: 30000 });
+  seen.repPlot = await plot.evaluate((img) => img.naturalWidth > 0);
+  await rep.screenshot({ path: `${shots}/rep-timer.png` });
+
+  const cards = output(1);
+  await cards.locator("button.widget-button", { hasText: "Show answer" }).waitFor({ timeout: 60000 });
+  seen.flashcards = await widgetView(cards);
+  seen.front = await cards.locator(".widget-html").nth(1).innerText();
+  await cards.locator("button.widget-button", { hasText: "Show answer" }).click();
+  const back = cards.locator(".widget-html").nth(2);
+  await page.waitForFunction((e) => e.innerText.trim() !== "", await back.elementHandle(), { timeout: 30000 });
+  seen.back = await back.innerText();
+  await cards.screenshot({ path: `${shots}/flashcards.png` });
+  const good = cards.locator("button.widget-button", { hasText: "4 good" });
+  await page.waitForFunction((b) => !b.disabled, await good.elementHandle(), { timeout: 30000 });
+  await good.click();
+  const counts = cards.locator(".widget-html", { hasText: "1 answered" });
+  await counts.waitFor({ timeout: 30000 });
+  seen.counts = await counts.innerText();
+  seen.nextFront = await cards.locator(".widget-html").nth(1).innerText();
+  await cards.screenshot({ path: `${shots}/flashcards-rated.png` });
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"],
+});
+const seen = {};
+let page;
+try {
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await (visit === "practice" ? visitPractice : visitWeek)(page, seen);
 } catch (error) {
   seen.error = String(error).split("\n")[0];
+  await page?.screenshot({ path: `${shots}/error.png` }).catch(() => {});
 } finally {
   await browser.close();
 }

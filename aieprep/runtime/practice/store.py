@@ -8,10 +8,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = ["CardState", "Check", "Mock", "Postmortem", "Rep", "Review", "Store", "StoreError", "grading", "open_store",
            "practice_db_path"]
@@ -150,7 +152,8 @@ def _is_corruption(error: sqlite3.DatabaseError) -> bool:
 
 
 class Store:
-    """The practice records in one SQLite file (or ``":memory:"``); safe to share between processes.
+    """The practice records in one SQLite file (or ``":memory:"``); safe to share between processes, and between
+    threads (ipykernel 7 runs widget callbacks on a thread of their own: one connection, used under a lock).
 
     ``notice`` holds the message about a damaged file set aside when this store was opened, else None.
     """
@@ -158,6 +161,7 @@ class Store:
     def __init__(self, path: Path | str, notify: Callable[[str], None] = _stderr) -> None:
         self.path = None if str(path) == ":memory:" else Path(path)
         self.notice: str | None = None
+        self._lock = threading.RLock()
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -173,7 +177,7 @@ class Store:
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(":memory:" if self.path is None else self.path, isolation_level=None,
-                             timeout=BUSY_TIMEOUT_MS / 1000)
+                             timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         try:
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if self.path is not None:
@@ -220,13 +224,18 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic write: all of it is kept, or (on an error or a killed process) none of it."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _rows(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
 
     # reps
     def add_rep(self, rep: Rep) -> None:
@@ -237,7 +246,7 @@ class Store:
     def reps(self, pattern: str | None = None) -> list[Rep]:
         """Reps, oldest first; only ``pattern``'s when given."""
         where, args = ("WHERE pattern = ?", (pattern,)) if pattern is not None else ("", ())
-        rows = self._db.execute(f"SELECT pattern, at, seconds, passed, note FROM reps {where} ORDER BY at, id", args)
+        rows = self._rows(f"SELECT pattern, at, seconds, passed, note FROM reps {where} ORDER BY at, id", args)
         return [Rep(p, at, s, None if ok is None else bool(ok), note) for p, at, s, ok, note in rows]
 
     # mocks
@@ -251,7 +260,7 @@ class Store:
 
     def mocks(self) -> list[Mock]:
         """Mocks, oldest first."""
-        rows = self._db.execute("SELECT prompt, kind, at, seconds, problem, pattern, bug_type, fix_rule, micro_drill,"
+        rows = self._rows("SELECT prompt, kind, at, seconds, problem, pattern, bug_type, fix_rule, micro_drill,"
                                 " confidence FROM mocks ORDER BY at, id")
         return [Mock(prompt, kind, at, seconds, Postmortem(*pm) if pm[0] is not None else None)
                 for prompt, kind, at, seconds, *pm in rows]
@@ -259,7 +268,7 @@ class Store:
     # flashcards
     def card_states(self, deck: str) -> dict[str, CardState]:
         """The SM-2 state of each card of ``deck`` reviewed at least once."""
-        rows = self._db.execute("SELECT card, repetitions, interval, easiness, due FROM cards WHERE deck = ?", (deck,))
+        rows = self._rows("SELECT card, repetitions, interval, easiness, due FROM cards WHERE deck = ?", (deck,))
         return {card: CardState(n, i, ef, due) for card, n, i, ef, due in rows}
 
     def add_review(self, review: Review, state: CardState | None) -> None:
@@ -274,7 +283,7 @@ class Store:
 
     def reviews(self, deck: str | None = None, since: float | None = None) -> list[Review]:
         """Answers, oldest first; only ``deck``'s and only from ``since`` when given."""
-        rows = self._db.execute("SELECT deck, card, at, quality FROM reviews WHERE (? IS NULL OR deck = ?) AND "
+        rows = self._rows("SELECT deck, card, at, quality FROM reviews WHERE (? IS NULL OR deck = ?) AND "
                                 "(? IS NULL OR at >= ?) ORDER BY at, id", (deck, deck, since, since))
         return [Review(*row) for row in rows]
 
@@ -286,11 +295,11 @@ class Store:
 
     def checks(self, week: str | None = None) -> list[Check]:
         """Every recorded check (of ``week``, if given), oldest first."""
-        rows = self._db.execute("SELECT week, at, score, max_score FROM checks WHERE ? IS NULL OR week = ? "
+        rows = self._rows("SELECT week, at, score, max_score FROM checks WHERE ? IS NULL OR week = ? "
                                 "ORDER BY at, id", (week, week))
         return [Check(*row) for row in rows]
 
     def latest_checks(self) -> dict[str, Check]:
         """The most recent check of each week."""
-        rows = self._db.execute("SELECT week, at, score, max_score FROM checks ORDER BY at, id")
+        rows = self._rows("SELECT week, at, score, max_score FROM checks ORDER BY at, id")
         return {row[0]: Check(*row) for row in rows}
