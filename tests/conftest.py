@@ -83,23 +83,3 @@ def tiny_course(tiny_course_template: Path, tmp_path: Path, monkeypatch: pytest.
     shutil.copytree(tiny_course_template, root)
     monkeypatch.setenv("AIEPREP_COURSE_ROOT", str(root))
     return root
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Groups for ``make test``'s two workers (pytest-xdist, ``--dist loadgroup``): each test file is one
-    group, so its module fixtures are built once and a notebook's nbval cells run in order in one kernel;
-    ``test_verdicts.py`` is one group per week (a week's cohort is graded once, in one worker). The verdict
-    groups, the longest, go first, largest first, so that neither worker is left alone with one at the end."""
-    def group(item: pytest.Item) -> str:
-        path = Path(str(item.fspath))
-        if path.name == "test_verdicts.py" and hasattr(item, "callspec"):
-            return f"verdicts-{item.callspec.params['week']}"
-        return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
-
-    groups: dict[str, list[pytest.Item]] = {}
-    for item in items:
-        groups.setdefault(group(item), []).append(item)
-        item.add_marker(pytest.mark.xdist_group(group(item)))
-    order = sorted(groups, key=lambda g: (not g.startswith("verdicts-"), -len(groups[g]) if g.startswith("verdicts-") else 0))
-    items[:] = [item for g in order for item in groups[g]]

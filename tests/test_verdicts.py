@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-import os
 import re
 import shutil
 from contextlib import ExitStack
@@ -118,7 +117,7 @@ def grade_cohort(week: str, course: Path) -> Cohort:
         folder = course / "submitted" / student / week
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / f"{week}.ipynb")
-    for outcome in grade_week(course, week, jobs=JOBS, isolate=sandbox_available() is None):
+    for outcome in grade_week(course, week, jobs=2, isolate=sandbox_available() is None):
         cohort.outcomes[outcome.student] = outcome
     settings = load_course_config(course)
     for student in notebooks:
@@ -135,9 +134,6 @@ def grade_cohort(week: str, course: Path) -> Cohort:
 
 
 CHECKED = ["blank", "master", "wrong-1"]
-# The cores left to each pytest-xdist worker (make test runs one per core): two workers grading two weeks
-# at jobs=2 each would run four kernels on two cores.
-JOBS = max(1, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
 CASES = [(w, g, i) for w in WEEKS for g, answers in wrong_answers(w).items() for i in range(len(answers))]
 STUDENTS = [(w, s) for w in WEEKS for s in ["blank", "master", *(f"wrong-{k}" for k in range(1, packed(w) + 1))]]
 
