@@ -37,7 +37,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Channel", "ChannelClosed", "Peer", "ProtocolError", "Remote", "RemoteError", "RemoteMethod"]
+__all__ = ["Channel", "ChannelClosed", "Peer", "ProtocolError", "Remote", "RemoteError", "RemoteMethod", "run_coroutine"]
 
 MAX_FRAME = 256 * 2**20
 _HEADER = struct.Struct(">I")
@@ -878,14 +878,14 @@ class Peer:
         if op == "call":
             result = target(*args, **kwargs)
             if inspect.iscoroutine(result):
-                result = _run_coroutine(result)
+                result = run_coroutine(result)
             return result
         if op == "callmethod":
             name = args[0] if args else None
             if type(name) is not str or (self.private and name.startswith("_")):
                 raise AttributeError(f"{str(name)[:80]!r} cannot be called on a test's object")
             result = getattr(target, name)(*args[1:], **kwargs)
-            return _run_coroutine(result) if inspect.iscoroutine(result) else result
+            return run_coroutine(result) if inspect.iscoroutine(result) else result
         if op == "getattr":
             name = args[0] if args else None
             if type(name) is not str or (self.private and name.startswith("_") and name not in _PUBLIC_DUNDERS):
@@ -920,7 +920,7 @@ class Peer:
         if op == "await":
             if not inspect.iscoroutine(target) and not hasattr(target, "__await__"):
                 raise TypeError(f"object {type(target).__name__} can't be used in 'await' expression")
-            return _run_coroutine(target)
+            return run_coroutine(target)
         if op in _ORDER:
             return _ORDER[op](target, args[0])
         if op == "repr":
@@ -1042,7 +1042,7 @@ def _assign_plain(mine: Any, contents: Any) -> None:
         mine[:] = contents
 
 
-def _run_coroutine(coroutine: Any) -> Any:
+def run_coroutine(coroutine: Any) -> Any:
     """Run a coroutine to its end on an event loop of its own (in a thread: the caller's loop may be busy)."""
     outcome: dict[str, Any] = {}
 

@@ -8,17 +8,16 @@ notebooks are read as plain JSON here (kernel code never loads the tooling's :mo
 from __future__ import annotations
 
 import ast
-import asyncio
 import inspect
 import json
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from ...course import CourseError, course_root, master_notebook, weeks
+from ..wire import run_coroutine
 
 __all__ = ["TARGET_SECONDS", "Pattern", "TestOutcome", "find", "patterns", "run_visible_tests", "visible_tests"]
 
@@ -147,23 +146,11 @@ def _kernel_namespace() -> dict[str, Any]:
     return shell.user_ns if shell is not None else {}
 
 
-def _run_coroutine(coroutine: Any) -> None:
-    """Run a test cell's top-level ``await`` to the end: here, or on a thread of its own when this thread already
-    runs an event loop (a Jupyter kernel does)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        asyncio.run(coroutine)
-        return
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, coroutine).result()
-
-
 def _run_test(code: str, scope: dict[str, Any], name: str) -> str:
     try:
         result = eval(compile(code, name, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT), scope)
         if inspect.iscoroutine(result):
-            _run_coroutine(result)
+            run_coroutine(result)
     except Exception as error:  # a failing test: its message is the verdict
         return f"{type(error).__name__}: {error}".splitlines()[0][:200]
     return ""

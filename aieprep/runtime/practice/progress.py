@@ -16,7 +16,7 @@ from .mocks import KINDS
 from .patterns import TARGET_SECONDS, Pattern
 from .store import Check, Mock, Rep, Store
 
-__all__ = ["GATES", "WEEKS", "DeckStats", "Gate", "Progress", "WeekRow", "figure", "summary", "table"]
+__all__ = ["GATES", "WEEKS", "DeckStats", "Gate", "Progress", "WeekRow", "figure", "mmss", "summary", "table"]
 
 WEEKS = ("week01_python_ds", "week02_algorithms", "week03_system_design", "week04_ml_llm", "week05_rag",
          "week06_agents", "week07_behavioral", "week08_mocks")
@@ -69,7 +69,8 @@ class Progress:
     gates: list[Gate]
 
 
-def _mmss(seconds: float) -> str:
+def mmss(seconds: float) -> str:
+    """Seconds as m:ss (95 → "1:35")."""
     return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
 
 
@@ -79,7 +80,7 @@ def _latest_within(reps: list[Rep], limit: float) -> tuple[bool, str]:
     last = reps[-1]
     ok = last.passed is True and last.seconds <= limit
     verdict = "passed" if last.passed else "not tested" if last.passed is None else "failed"
-    return ok, f"{_mmss(last.seconds)} {verdict}"
+    return ok, f"{mmss(last.seconds)} {verdict}"
 
 
 def _cards_known(store: Store, decks: Mapping[str, Deck], gate: int) -> tuple[bool, str]:
@@ -165,7 +166,7 @@ def table(progress: Progress) -> str:
     lines += ["", f"mocks: {len(progress.mocks)} ({with_pm} with a postmortem)"]
     for m in progress.mocks[-5:]:
         pm = m.postmortem
-        lines.append(f"  {m.kind:<4} {_mmss(m.seconds):>6}  {m.prompt[:40]:<40}  "
+        lines.append(f"  {m.kind:<4} {mmss(m.seconds):>6}  {m.prompt[:40]:<40}  "
                      + (f"confidence {pm.confidence}, fix: {pm.fix_rule[:40]}" if pm else "no postmortem"))
     lines += ["", f"{'deck':<22} {'cards':>5} {'seen':>5} {'due':>5} {'retention':>10}"]
     for d in progress.decks:

@@ -16,6 +16,7 @@ from . import progress as progress_mod
 from .cards import Deck, Session, decks
 from .mocks import KINDS, PROMPTS, MockTimer, Postmortem
 from .patterns import patterns
+from .progress import mmss
 from .reps import RepTimer, history_figure
 from .store import Store, open_store
 
@@ -29,10 +30,6 @@ def _png(fig: Any) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=80)
     return buffer.getvalue()
-
-
-def _mmss(seconds: float) -> str:
-    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
 
 
 def _notice(store: Store) -> w.HTML:
@@ -104,7 +101,7 @@ class RepTimerView(_Ticking):
         if self.timer is not None and self.timer.running:
             target = self.timer.pattern.target_seconds
             over = " (over target)" if self.timer.elapsed() > target else ""
-            self.clock_label.value = f"<b>{_mmss(self.timer.elapsed())}</b> / {_mmss(target)}{over}"
+            self.clock_label.value = f"<b>{mmss(self.timer.elapsed())}</b> / {mmss(target)}{over}"
 
     def stop(self, run_tests: bool) -> None:
         if self.timer is None or not self.timer.running:
@@ -114,8 +111,8 @@ class RepTimerView(_Ticking):
         verdict = {True: "tests passed", False: "tests failed", None: "no tests run"}[rep.passed]
         failures = "".join(f"<br>✗ {html.escape(t.grade_id)}: {html.escape(t.error)}"
                            for t in self.timer.last_tests if not t.passed)
-        self.result.value = f"{_mmss(rep.seconds)}, {verdict}{failures}"
-        self.clock_label.value = _mmss(rep.seconds)
+        self.result.value = f"{mmss(rep.seconds)}, {verdict}{failures}"
+        self.clock_label.value = mmss(rep.seconds)
         self.pattern.disabled, self.start_button.disabled = False, False
         self.test_button.disabled = self.stop_button.disabled = True
         self.show_history()
@@ -178,10 +175,10 @@ class MockTimerView(_Ticking):
             return
         status = self.timer.status()
         if status.stage is not None:
-            self.stage.value = (f"<b>{_mmss(status.elapsed)}</b> · {html.escape(status.stage.name)}: "
-                                f"{_mmss(status.stage_left)} left")
+            self.stage.value = (f"<b>{mmss(status.elapsed)}</b> · {html.escape(status.stage.name)}: "
+                                f"{mmss(status.stage_left)} left")
         else:
-            self.stage.value = f"<b>{_mmss(status.elapsed)}</b> · time is up ({_mmss(status.over)} over)"
+            self.stage.value = f"<b>{mmss(status.elapsed)}</b> · time is up ({mmss(status.over)} over)"
         self.nudge.value = f"<i>{html.escape(status.nudge)}</i>" if status.nudge else ""
 
     def finish(self) -> None:
@@ -204,7 +201,7 @@ class MockTimerView(_Ticking):
             self.message.value = html.escape(str(error))
             return
         mock = self.timer.save(postmortem)
-        self.message.value = f"saved: {html.escape(mock.prompt[:60])} ({_mmss(mock.seconds)})"
+        self.message.value = f"saved: {html.escape(mock.prompt[:60])} ({mmss(mock.seconds)})"
         self.timer = None
         self.form.layout.display = "none"
         self.start_button.disabled = False
