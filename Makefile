@@ -7,6 +7,7 @@ BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.installed
 LAB_IP    ?= 127.0.0.1
 LAB_PORT  ?= 8888
+TEST_WORKERS ?= auto
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export PYTHONHASHSEED := 0
 
@@ -56,8 +57,9 @@ lab: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --no-browser $(ROOT_FLAG) --ip=$(LAB_IP) --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR) \
 		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
+# One worker per core (pytest-xdist); tests/conftest.py keeps each file, notebook and graded week in one worker.
 test: setup
-	$(BIN)/python -m pytest --durations=25
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=25
 
 release: $(STAMP)
 	$(BIN)/aieprep release

@@ -83,3 +83,47 @@ def tiny_course(tiny_course_template: Path, tmp_path: Path, monkeypatch: pytest.
     shutil.copytree(tiny_course_template, root)
     monkeypatch.setenv("AIEPREP_COURSE_ROOT", str(root))
     return root
+
+
+# ``make test`` runs one pytest-xdist worker per core. A work unit is what one worker runs from start to end:
+# a test file (its module fixtures built once; a notebook's nbval cells in order, in one kernel), except in
+# the files below, whose module fixtures grade a course per week: there each week is its own unit.
+PER_WEEK = {"tests/test_verdicts.py", "tests/test_roundtrip.py"}
+
+
+def work_unit(nodeid: str) -> str:
+    """The work unit of a test: its file, or its file and week for the files in ``PER_WEEK``."""
+    path = nodeid.split("::", 1)[0]
+    week = next((w for w in WEEKS if f"[{w}" in nodeid), None) if path in PER_WEEK else None
+    return f"{path}::{week}" if week else path
+
+
+def _cost_rank(unit: str) -> tuple[int, int]:
+    """Longest units first (so that no worker is left alone with one at the end): the graded weeks, then
+    the notebooks, the later weeks (with the embedding model) before the earlier ones, then the rest."""
+    kind = 0 if unit.startswith("tests/test_verdicts.py::") else 1 if "::" in unit else \
+        2 if unit.startswith("solutions/") else 3
+    week = next((i for i, w in enumerate(WEEKS) if w in unit), -1)
+    return kind, -week
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the tests by work unit, longest first (the order xdist hands the units out, with
+    ``--no-loadscope-reorder``); within a unit, as collected."""
+    position = {unit: i for i, unit in enumerate(dict.fromkeys(work_unit(item.nodeid) for item in items))}
+    items.sort(key=lambda item: (_cost_rank(work_unit(item.nodeid)), position[work_unit(item.nodeid)]))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """For ``--dist loadscope``: xdist's load-by-scope scheduler with ``work_unit`` as the scope. (Not ``--dist loadgroup``: its
+    ``xdist_group`` marks rename node ids, which pytest 9 ignores, so the groups were silently lost.)"""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorkUnits(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return WorkUnits(config, log)

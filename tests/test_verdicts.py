@@ -9,14 +9,16 @@ graded once, beside right answers everywhere else). Then:
 - every wrong answer loses points in its own exercise, and a wrong-K submission loses none elsewhere
   (but in exercises whose answers or tests use a wrong one's functions);
 - ``aieprep check`` (no sandbox, as a learner runs it) fails exactly the test cells the grader failed, on
-  the blank, the master and wrong-1 (a wrong answer in every exercise). Checking every wrong-K as well
-  doubles this file's time (15 instead of 7 minutes) for no new code path: the check is the grader's run.
+  the blank and wrong-1 (a wrong answer in every exercise); that it passes every cell of the answer key is
+  tests/test_check.py's. Checking every wrong-K as well would double this file's time for no new code
+  path: the check is the grader's run.
 """
 
 from __future__ import annotations
 
 import ast
 import importlib
+import os
 import re
 import shutil
 from contextlib import ExitStack
@@ -117,7 +119,7 @@ def grade_cohort(week: str, course: Path) -> Cohort:
         folder = course / "submitted" / student / week
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / f"{week}.ipynb")
-    for outcome in grade_week(course, week, jobs=2, isolate=sandbox_available() is None):
+    for outcome in grade_week(course, week, jobs=JOBS, isolate=sandbox_available() is None):
         cohort.outcomes[outcome.student] = outcome
     settings = load_course_config(course)
     for student in notebooks:
@@ -133,7 +135,10 @@ def grade_cohort(week: str, course: Path) -> Cohort:
     return cohort
 
 
-CHECKED = ["blank", "master", "wrong-1"]
+CHECKED = ["blank", "wrong-1"]
+# The cores left to each pytest-xdist worker (make test runs one per core): two workers grading two weeks
+# at jobs=2 each would run four kernels on two cores.
+JOBS = max(1, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
 CASES = [(w, g, i) for w in WEEKS for g, answers in wrong_answers(w).items() for i in range(len(answers))]
 STUDENTS = [(w, s) for w in WEEKS for s in ["blank", "master", *(f"wrong-{k}" for k in range(1, packed(w) + 1))]]
 
