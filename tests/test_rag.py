@@ -14,7 +14,8 @@ import pytest
 
 from aieprep.runtime.embeddings import DIMENSIONS, embed
 from aieprep.runtime.rag import (CORPUS, Chunk, Retriever, Section, chunk_sections, chunk_words, course_chunks,
-                                 load_sections, pages_of, rrf, shipped_vectors)
+                                 keyword_indexes, load_sections, pages_of, rrf, shipped_keyword_indexes,
+                                 shipped_vectors)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,6 +117,20 @@ def test_vectors_made_for_other_chunks_are_refused() -> None:
     chunks = course_chunks()
     with pytest.raises(ValueError, match="other chunks"):
         shipped_vectors(chunks[:-1])
+
+
+def test_the_shipped_keyword_indexes_are_the_ones_the_chunks_give() -> None:
+    chunks = course_chunks()
+    shipped, built = shipped_keyword_indexes(chunks), keyword_indexes(chunks)
+    for stored, fresh in zip(shipped, built):
+        assert set(stored.vocab_dict) == set(fresh.vocab_dict)  # the ids may differ: bm25s numbers a set
+        words = random.Random(7).sample(sorted(fresh.vocab_dict), 40)
+        assert numpy.array_equal(stored.get_scores(words), fresh.get_scores(words))
+
+
+def test_keyword_indexes_made_for_other_chunks_are_refused() -> None:
+    with pytest.raises(ValueError, match="other chunks"):
+        shipped_keyword_indexes(course_chunks()[1:])
 
 
 # --- retrieval ---------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ halves of a 768-dimension vector does it); for BM25 a page is one document holdi
 chunk and page scores are each divided by the query's best before blending, and only chunks sharing a
 word with the query are ranked. A chunk that matches on a page about the question beats an equal match
 on a page that mentions it in passing. :meth:`Retriever.course` loads the course's chunks with their
-shipped vectors (``aieprep/data/pydocs/vectors.npy``, float16), so only the query is embedded at run time.
+shipped vectors (``aieprep/data/pydocs/vectors.npy``, float16) and BM25 indexes (``bm25-chunks/``,
+``bm25-pages/``), so only the query is embedded at run time and nothing is indexed; ``python -m
+aieprep.runtime.rag`` remakes them after a change to the corpus or the chunking.
 ``aieprep rag "how do I …"`` prints the top passages with their page and section.
 """
 
@@ -27,10 +29,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    import bm25s
     import numpy as np
+    import Stemmer
 
 __all__ = ["CORPUS", "Section", "Chunk", "Hit", "load_sections", "chunk_words", "chunk_sections", "rrf",
-           "Retriever", "pages_of", "DOCS_URL", "course_chunks", "shipped_vectors"]
+           "Retriever", "pages_of", "DOCS_URL", "course_chunks", "shipped_vectors",
+           "shipped_keyword_indexes"]
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "pydocs"
 DOCS_URL = "https://docs.python.org/3.11/library/"
@@ -139,16 +144,36 @@ def _digest(chunks: Sequence[Chunk]) -> str:
     return h.hexdigest()
 
 
+def _stemmer() -> Stemmer.Stemmer:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def keyword_indexes(chunks: Sequence[Chunk]) -> tuple[bm25s.BM25, bm25s.BM25]:
+    """BM25 indexes of ``chunks``: one document per chunk, and one per page (its chunks' words)."""
+    import bm25s
+
+    tokens = bm25s.tokenize([chunk.indexed_text() for chunk in chunks], stopwords="en", stemmer=_stemmer(),
+                            show_progress=False, return_ids=False)
+    pages: dict[str, list[str]] = {}  # a page is one document: its chunks' tokens
+    for chunk, chunk_tokens in zip(chunks, tokens):
+        pages.setdefault(chunk.page, []).extend(chunk_tokens)
+    by_chunk, by_page = bm25s.BM25(), bm25s.BM25()
+    by_chunk.index(tokens, show_progress=False)
+    by_page.index(list(pages.values()), show_progress=False)
+    return by_chunk, by_page
+
+
 class Retriever:
     """BM25, dense and hybrid search over ``chunks``. ``vectors`` (one row per chunk, L2-normalised) are
-    computed with the course's embedding model when not given."""
+    computed with the course's embedding model, and the BM25 ``indexes`` (by chunk, by page) with
+    :func:`keyword_indexes`, when not given."""
 
     def __init__(self, chunks: Sequence[Chunk], vectors: np.ndarray | None = None,
-                 page_weight: float = PAGE_WEIGHT) -> None:
-        import bm25s
+                 page_weight: float = PAGE_WEIGHT, indexes: tuple[bm25s.BM25, bm25s.BM25] | None = None) -> None:
         import faiss
         import numpy as np
-        import Stemmer
 
         from aieprep.runtime.embeddings import embed
 
@@ -159,14 +184,8 @@ class Retriever:
         texts = [chunk.indexed_text() for chunk in self.chunks]
         pages = {page: i for i, page in enumerate(dict.fromkeys(chunk.page for chunk in self.chunks))}
         self._page_of = np.array([pages[chunk.page] for chunk in self.chunks], dtype=np.int64)  # chunk -> page
-        self._stemmer = Stemmer.Stemmer("english")
-        tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False)
-        page_tokens: list[list[str]] = [[] for _ in pages]  # a page is one document: its chunks' tokens
-        for chunk_tokens, page in zip(tokens, self._page_of):
-            page_tokens[page].extend(chunk_tokens)
-        self._bm25, self._page_bm25 = bm25s.BM25(), bm25s.BM25()
-        self._bm25.index(tokens, show_progress=False)
-        self._page_bm25.index(page_tokens, show_progress=False)
+        self._stemmer = _stemmer()
+        self._bm25, self._page_bm25 = keyword_indexes(self.chunks) if indexes is None else indexes
         matrix = embed(texts) if vectors is None else np.ascontiguousarray(vectors, dtype=np.float32)
         if matrix.shape[0] != len(self.chunks):
             raise ValueError(f"{matrix.shape[0]} vectors for {len(self.chunks)} chunks")
@@ -268,10 +287,24 @@ def shipped_vectors(chunks: Sequence[Chunk], corpus: Path = CORPUS) -> np.ndarra
     return np.load(corpus / "vectors.npy").astype(np.float32)
 
 
+KEYWORD_INDEXES = ("bm25-chunks", "bm25-pages")  # folders in the corpus, as bm25s saves an index
+
+
+def shipped_keyword_indexes(chunks: Sequence[Chunk], corpus: Path = CORPUS) -> tuple[bm25s.BM25, bm25s.BM25]:
+    """The shipped BM25 indexes of ``chunks`` (by chunk, by page); an error if they were made for other chunks."""
+    import bm25s
+
+    meta = json.loads((corpus / "bm25.json").read_text(encoding="utf-8"))
+    if meta["chunks"] != len(chunks) or meta["sha256"] != _digest(chunks):
+        raise ValueError("aieprep/data/pydocs/bm25-* was made for other chunks: run python -m aieprep.runtime.rag")
+    by_chunk, by_page = (bm25s.BM25.load(corpus / name, show_progress=False, verbosity=0) for name in KEYWORD_INDEXES)
+    return by_chunk, by_page
+
+
 @lru_cache(maxsize=1)
 def _course_retriever() -> Retriever:
     chunks = course_chunks()
-    return Retriever(chunks, shipped_vectors(chunks))
+    return Retriever(chunks, shipped_vectors(chunks), indexes=shipped_keyword_indexes(chunks))
 
 
 def write_vectors(corpus: Path = CORPUS) -> dict[str, object]:
@@ -289,5 +322,19 @@ def write_vectors(corpus: Path = CORPUS) -> dict[str, object]:
     return meta
 
 
+def write_keyword_indexes(corpus: Path = CORPUS) -> dict[str, object]:
+    """Index the course's chunks and ship the indexes: ``bm25-chunks/``, ``bm25-pages/`` and ``bm25.json``."""
+    import bm25s
+
+    chunks = course_chunks()
+    for name, index in zip(KEYWORD_INDEXES, keyword_indexes(chunks)):
+        index.save(corpus / name, show_progress=False)
+    meta = {"bm25s": bm25s.__version__, "chunk_words": CHUNK_WORDS, "chunk_overlap": CHUNK_OVERLAP,
+            "chunks": len(chunks), "sha256": _digest(chunks)}
+    (corpus / "bm25.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    return meta
+
+
 if __name__ == "__main__":
     print(write_vectors())
+    print(write_keyword_indexes())
