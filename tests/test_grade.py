@@ -184,9 +184,9 @@ HOSTILE: dict[str, tuple[tuple[str, str], float, bool]] = {
     "fork_bomb": ((RIGHT_ADD, "import os\nwhile True:\n    os.fork()"), 4, False),
     "thread_bomb": ((RIGHT_ADD, "import threading, time\nfor _ in range(100000):\n"
                      "    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n" + RIGHT_DOUBLE), 4, False),
-    "huge_output": ((RIGHT_ADD, "for _ in range(64):\n    print('x' * 2**20)\n" + RIGHT_DOUBLE), 7, False),
+    "huge_output": ((RIGHT_ADD, "for _ in range(16):\n    print('x' * 2**20)\n" + RIGHT_DOUBLE), 7, False),
     "display_update_flood": ((RIGHT_ADD, "from IPython.display import display\nh = display('x', display_id=True)\n"
-                              "for _ in range(256):\n    h.update('y' * 2**20)\n" + RIGHT_DOUBLE), 7, False),
+                              "for _ in range(32):\n    h.update('y' * 2**20)\n" + RIGHT_DOUBLE), 7, False),
     "fill_dev_shm": ((RIGHT_ADD, "try:\n    with open('/dev/shm/fill', 'wb') as f:\n        for _ in range(64):\n"
                       "            f.write(b'x' * 2**24)\nexcept OSError:\n    pass\n" + RIGHT_DOUBLE), 7, False),
     # Attacks on the judge: rebind what tests use, or answer its requests with made-up data.

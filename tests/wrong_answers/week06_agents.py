@@ -230,12 +230,12 @@ _CHOOSE_TRIP = r'''def choose_trip(flights_out, flights_back, hotels, budget):
                     best = (key, {"outbound": out, "return": back, "hotel": hotel, "total": total})
     return None if best is None else best[1]'''
 
-_DOCS_AGENT = r'''def docs_agent(question, retriever, client, k=3):
+_DOCS_AGENT = r'''def docs_agent(question, search, client, k=3):
     """Answer from the docs through a search_docs tool: {"answer", "citations", "sources"}."""
     last_hits = []
 
     def search_docs(query):
-        hits = retriever.hybrid(query, k)
+        hits = search(query, k)
         last_hits[:] = hits
         if not hits:
             return "No results."
@@ -911,14 +911,14 @@ def validate_arguments(schema, arguments):
         _variant(_DOCS_AGENT, ('                         for i, hit in enumerate(hits, start=1))', '                         for i, hit in enumerate(hits))')),
         _variant(_DOCS_AGENT, ('        return "\\n".join(f"[{i}] {hit.chunk.page}#{hit.chunk.anchor}: {\' \'.join(hit.chunk.text.split())}"', '        return "\\n".join(f"[{i}] {hit.chunk.page}#{hit.chunk.anchor}: {hit.chunk.text}"')),
         _variant(_DOCS_AGENT, ('        last_hits[:] = hits', '        last_hits.extend(hits)')),
-        _variant(_DOCS_AGENT, ('        hits = retriever.hybrid(query, k)', '        hits = retriever.hybrid(query)')),
-        _variant(_DOCS_AGENT, ('        hits = retriever.hybrid(query, k)', '        hits = retriever.hybrid(question, k)')),
-        r'''def docs_agent(question, retriever, client, k=3):
+        _variant(_DOCS_AGENT, ('        hits = search(query, k)', '        hits = search(query)')),
+        _variant(_DOCS_AGENT, ('        hits = search(query, k)', '        hits = search(question, k)')),
+        r'''def docs_agent(question, search, client, k=3):
     """Answer from the docs through a search_docs tool: {"answer", "citations", "sources"}."""
     last_hits = []
 
     def search_docs(query):
-        hits = retriever.hybrid(query, k)
+        hits = search(query, k)
         last_hits[:] = hits
         return "\n".join(f"[{i}] {hit.chunk.page}#{hit.chunk.anchor}: {' '.join(hit.chunk.text.split())}"
                          for i, hit in enumerate(hits, start=1))
