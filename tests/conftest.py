@@ -123,6 +123,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
     from xdist.scheduler import LoadScopeScheduling
 
     class WorkUnits(LoadScopeScheduling):
+        # _split_scope is xdist's own extension point but not public API: pytest-xdist is pinned for it.
         def _split_scope(self, nodeid: str) -> str:
             return work_unit(nodeid)
 
