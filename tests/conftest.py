@@ -99,10 +99,11 @@ def work_unit(nodeid: str) -> str:
 
 
 def _cost_rank(unit: str) -> tuple[int, int]:
-    """Longest units first (so that no worker is left alone with one at the end): the graded weeks, then
-    the notebooks, the later weeks (with the embedding model) before the earlier ones, then the rest."""
-    kind = 0 if unit.startswith("tests/test_verdicts.py::") else 1 if "::" in unit else \
-        2 if unit.startswith("solutions/") else 3
+    """Longest units first (so that no worker is left alone with one at the end): the graded weeks, the
+    round trips, the notebooks, each later week (with the embedding model) before the earlier ones; then
+    the rest."""
+    order = ("tests/test_verdicts.py::", "tests/test_roundtrip.py::", "solutions/", "")
+    kind = next(i for i, prefix in enumerate(order) if unit.startswith(prefix))
     week = next((i for i, w in enumerate(WEEKS) if w in unit), -1)
     return kind, -week
 
@@ -116,8 +117,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
-    """For ``--dist loadscope``: xdist's load-by-scope scheduler with ``work_unit`` as the scope. (Not ``--dist loadgroup``: its
-    ``xdist_group`` marks rename node ids, which pytest 9 ignores, so the groups were silently lost.)"""
+    """For ``--dist loadscope``: xdist's load-by-scope scheduler with ``work_unit`` as the scope. (Not
+    ``--dist loadgroup``: its ``xdist_group`` marks rename node ids, which pytest 9 ignores, so the groups
+    were silently lost.)"""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling

@@ -151,7 +151,8 @@ def _stemmer() -> Stemmer.Stemmer:
 
 
 def keyword_indexes(chunks: Sequence[Chunk]) -> tuple[bm25s.BM25, bm25s.BM25]:
-    """BM25 indexes of ``chunks``: one document per chunk, and one per page (its chunks' words)."""
+    """BM25 indexes of ``chunks``: one document per chunk, and one per page (its chunks' words), the pages
+    in order of first appearance, as :class:`Retriever` numbers them."""
     import bm25s
 
     tokens = bm25s.tokenize([chunk.indexed_text() for chunk in chunks], stopwords="en", stemmer=_stemmer(),

@@ -37,7 +37,8 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Channel", "ChannelClosed", "Peer", "ProtocolError", "Remote", "RemoteError", "RemoteMethod", "run_coroutine"]
+__all__ = ["Channel", "ChannelClosed", "Peer", "ProtocolError", "Remote", "RemoteError", "RemoteMethod",
+           "run_coroutine"]
 
 MAX_FRAME = 256 * 2**20
 _HEADER = struct.Struct(">I")
