@@ -27,11 +27,9 @@ c.IgnorePattern.pattern = r"\A(?:[^\n]*:\d+: \w*Warning: [^\n]*\n(?:[ \t]+[^\n]*
 
 # Feedback shows each test cell's points, pass/fail and error message, but not the hidden tests:
 # their region is replaced by a note and tracebacks (which quote the failing line) by the message.
-from aieprep.grading.feedback import HideTestCode  # noqa: E402
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.preprocessors import GetGrades  # noqa: E402
-
-c.GenerateFeedback.preprocessors = [GetGrades, HideTestCode, CSSHTMLHeaderPreprocessor]
+# Named, not imported: reading this file stays instant (nbconvert imports each name when it runs).
+c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades", "aieprep.grading.feedback.HideTestCode",
+                                    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
 
 # Where nbgrader's exchange lives (release_assignment, fetch_assignment, submit, collect).
 # On JupyterHub point it at a shared folder, e.g. AIEPREP_EXCHANGE_ROOT=/srv/nbgrader/exchange.

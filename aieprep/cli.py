@@ -8,14 +8,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import startup  # noqa: F401  (first: see there)
 from .course import CourseError, course_root, weeks
 
 if TYPE_CHECKING:
     from .grading.outcome import Outcome
-
-# jsonschema (under nbformat) imports rfc3987_syntax when it is installed, to check "iri" formats, and that
-# builds a parser at import time (about 2.5 s of every command); no notebook schema uses those formats.
-sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 WORKSPACE = "work"
 

@@ -3,6 +3,8 @@ predicates and the few private functions the course relies on. When nbgrader cha
 
 ``import nbgrader`` loads nbgrader's Jupyter server extensions (about 3 s, the server's whole web stack);
 the course's tooling never serves anything, so :func:`_nbgrader` loads the package without them.
+``python -m aieprep.nbgrader_bridge ARGS`` is ``nbgrader ARGS``, started as the course's processes are
+(:mod:`aieprep.startup`); :func:`run_nbgrader` runs it.
 """
 
 from __future__ import annotations
@@ -22,13 +24,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from . import startup  # noqa: F401, I001  (before nbformat: see there)
+
 import nbformat
 
 from .course import CourseError
 
 __all__ = ["CourseSettings", "cell_scores", "course_api", "gradebook", "is_grade", "is_locked", "is_solution",
-           "is_task", "load_course_config", "raise_for", "record_grades", "remove_hidden_tests", "run_nbgrader",
-           "submission_score", "version"]
+           "is_task", "load_course_config", "preload_recording", "raise_for", "record_grades", "remove_hidden_tests",
+           "run_nbgrader", "submission_score", "version"]
 
 
 def _nbgrader() -> ModuleType:
@@ -103,6 +107,7 @@ def load_course_config(root: Path) -> CourseSettings:
     """The course's nbgrader configuration, read the way nbgrader reads ``nbgrader_config.py``."""
     from traitlets.config.loader import PyFileConfigLoader
 
+    _nbgrader()  # the file imports nbgrader's preprocessors: without its server extensions
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
     course = config.get("CourseDirectory", {})
     db_url = course.get("db_url") or f"sqlite:///{root / 'gradebook.db'}"
@@ -118,7 +123,7 @@ def _path_with_this_environment() -> str:
 def run_nbgrader(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run one of nbgrader's own commands in ``cwd``; raise CourseError with its cause when it fails."""
     env = {**os.environ, "PYTHONHASHSEED": "0", "PATH": _path_with_this_environment()}
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "aieprep.nbgrader_bridge", *args], cwd=cwd, env=env, capture_output=True,
                           text=True)
     if proc.returncode != 0:
         log = [line.strip() for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
@@ -221,6 +226,12 @@ def record_grades(nb: nbformat.NotebookNode, student: str, week: str, folder: Pa
         nb, resources = preprocessor(config=settings.config).preprocess(nb, resources)
 
 
+def preload_recording() -> None:
+    """Import what :func:`record_grades` needs (nbgrader's preprocessors, about a second), e.g. while kernels run."""
+    _nbgrader()
+    import nbgrader.preprocessors  # noqa: F401
+
+
 def submission_score(settings: CourseSettings, week: str, student: str) -> tuple[float, float]:
     """A submission's total score and maximum, from the gradebook."""
     with gradebook(settings) as gb:
@@ -244,3 +255,11 @@ def submitted_students(settings: CourseSettings, week: str) -> list[str]:
     """Everyone with a submission of ``week`` in the gradebook."""
     with gradebook(settings) as gb:
         return [s.student.id for s in gb.find_assignment(week).submissions]
+
+
+if __name__ == "__main__":
+    _nbgrader()
+    from nbgrader.apps.nbgraderapp import main
+
+    sys.argv = ["nbgrader", *sys.argv[1:]]
+    main()

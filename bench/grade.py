@@ -21,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import aieprep.startup  # noqa: F401, I001  (before nbformat: see there)
 import nbformat
 
 from aieprep.course import course_root, weeks

@@ -6,6 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
+import aieprep.startup  # noqa: F401, I001  (before nbformat: see there)
 import nbformat
 import pytest
 

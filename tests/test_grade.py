@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -22,7 +23,7 @@ import nbformat
 import pytest
 
 from aieprep.nbgrader_bridge import run_nbgrader
-from aieprep.grading.outcome import Outcome
+from aieprep.grading.outcome import Outcome, Status
 from aieprep.grading.pipeline import grade_week
 from aieprep.grading.report import write_report
 from aieprep.grading.sandbox import Limits
@@ -435,7 +436,11 @@ def test_the_report_lists_everyone_with_per_question_scores(course: Path, cohort
     lines = csv_path.read_text().splitlines()
     assert lines[0].startswith("student,status,score,max_score,percent,add,double")
     assert len(lines) == 1 + len(cohort["outcomes"])
-    assert "data:image/png;base64," in html_path.read_text()
+    page = html_path.read_text()
+    graded = sum(1 for o in cohort["outcomes"].values() if o.status is not Status.ERROR)
+    assert ["Total score", "add (/4)", "double (/3)"] == re.findall(r"<figcaption>(.*?)</figcaption>", page)
+    total_chart = page.split("<figcaption>Total score</figcaption>")[1].split("</figure>")[0]
+    assert sum(int(n) for n in re.findall(r'title="(\d+) with', total_chart)) == graded
 
 
 def test_a_second_run_skips_what_the_first_finished(course: Path, cohort: dict) -> None:

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from .outcome import Verdict
 from .rebuild import index_tests
 from .sandbox import Limits, SandboxKernelManager
 
-__all__ = ["Execution", "GradingFailure", "execute", "font_cache"]
+__all__ = ["Execution", "GradingFailure", "Job", "KernelSetup", "font_cache", "run_worker"]
 
 TRUNCATED = "\n[output truncated by the grader]\n"
 
@@ -98,29 +99,112 @@ class _JudgeProcess:
         await self.proc.wait()
 
 
-async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], given: list[str], week: str,
-                   settings: CourseSettings, limits: Limits, isolate: bool, workspace: Path, boot: Path,
-                   preload: list[str], environment: dict[str, str], fonts: Path | None) -> Execution:
-    """Run the rebuilt notebook in a sandboxed kernel; at each test cell the judge runs the hidden test."""
-    mounted = isolate and _small_tmpfs(boot, limits.boot_bytes)
-    (boot / "boot.json").write_text(json.dumps({"preload": preload}))
-    if fonts is not None:
-        shutil.copytree(fonts, boot / "mpl")
-    judge = await _JudgeProcess.start(boot / "judge.sock", settings.root / "release" / week, workspace / "judge.log")
+@dataclass(frozen=True)
+class KernelSetup:
+    """What every kernel of a week's grading run is started with, known before any submission is read."""
+
+    week: str
+    settings: CourseSettings
+    limits: Limits
+    isolate: bool
+    preload: list[str]  # modules the kernel imports before the notebook runs
+    environment: dict[str, str]
+    fonts: Path | None
+    given: list[str]  # the course's code cells, for the judge
+
+
+Job = tuple[str, nbformat.NotebookNode]  # (a key of the caller's, the rebuilt notebook)
+
+
+def run_worker(setup: KernelSetup, take: Callable[[], Job | None],
+               report: Callable[[str, Execution | BaseException], None]) -> None:
+    """Grade jobs until ``take()`` returns None: for each, a kernel and a judge are started first and the
+    job is taken while the kernel boots, so that its imports overlap whatever the caller is still preparing.
+    Every job taken is reported exactly once, with its execution or the exception that stopped it."""
+    while True:
+        with tempfile.TemporaryDirectory(prefix="aieprep-", dir=_short_tmp()) as tmp:
+            taken: list[Job] = []
+
+            def take_one() -> Job | None:
+                job = take()
+                if job is not None:
+                    taken.append(job)
+                return job
+
+            try:
+                execution = asyncio.run(_grade_one(setup, take_one, Path(tmp)))
+            except BaseException as error:  # noqa: BLE001 (reported for the job, which is not recorded)
+                if not taken and take_one() is None:  # the boot failed: the next job gets the error
+                    return
+                report(taken[0][0], error)
+                continue
+        if execution is None:
+            return
+        report(taken[0][0], execution)
+
+
+async def _grade_one(setup: KernelSetup, take: Callable[[], Job | None], workspace: Path) -> Execution | None:
+    """Start a kernel and its judge, take a job (None: there is none, and nothing more is done), run it."""
+    limits = setup.limits
+    boot = workspace / "boot"
+    boot.mkdir(mode=0o700)
+    mounted = setup.isolate and _small_tmpfs(boot, limits.boot_bytes)
+    (boot / "boot.json").write_text(json.dumps({"preload": setup.preload}))
+    if setup.fonts is not None:
+        shutil.copytree(setup.fonts, boot / "mpl")
+    root = setup.settings.root
+    judge = await _JudgeProcess.start(boot / "judge.sock", root / "release" / setup.week, workspace / "judge.log")
+    km = SandboxKernelManager()
+    km.configure(boot_dir=boot, data_dir=root / "release" / setup.week, week=setup.week, course=root,
+                 exchange=setup.settings.exchange, limits=limits, isolate=setup.isolate,
+                 environment=setup.environment)
+    booting = asyncio.ensure_future(km.start_kernel())
+    client: _CappedClient | None = None
+    try:
+        await judge.send({"given": setup.given}, answer=False)  # the judge reads it while the kernel boots
+        job = await asyncio.to_thread(take)
+        if job is None:
+            return None
+        nb = job[1]
+        tests = index_tests(nb)
+        serve = f'__import__("aieprep.runtime.agent").runtime.agent.serve({str(boot / "judge.sock")!r}, globals())'
+        for index in tests:
+            nb.cells[index].source = serve
+        await judge.send({"tests": {str(k): v for k, v in tests.items()}}, answer=False)
+        client = _CappedClient(nb, km=km, timeout=limits.cell_seconds, allow_errors=True, interrupt_on_timeout=True,
+                               record_timing=False, startup_timeout=120, shutdown_kernel="immediate",
+                               iopub_timeout=10)
+        client.output_budget = limits.output_bytes
+        execution = await _run(nb, tests, client, judge, booting, limits)
+        execution.notebook = _compose(execution.notebook, tests, execution)
+        return execution
+    finally:
+        await asyncio.gather(booting, return_exceptions=True)  # a launch is never cut half-way
+        if client is not None:
+            atexit.unregister(client._cleanup_kernel)  # nbclient leaves it registered when the kernel did not start
+        try:
+            if km.has_kernel:  # nbclient leaves a kernel manager it was given running
+                await km.shutdown_kernel(now=True)
+        except Exception:
+            pass
+        if client is not None and client.kc is not None:  # its heartbeat thread would outlive the run
+            client.kc.stop_channels()
+        km.release()
+        await judge.close()
+        if mounted:
+            subprocess.run(["umount", "-l", str(boot)], check=False, capture_output=True)
+        if os.environ.get("AIEPREP_JUDGE_LOG") and (workspace / "judge.log").exists():  # per-test times
+            shutil.copyfile(workspace / "judge.log", os.environ["AIEPREP_JUDGE_LOG"] + f".{os.getpid()}.{id(boot)}")
+
+
+async def _run(nb: nbformat.NotebookNode, tests: dict[int, str], client: _CappedClient, judge: _JudgeProcess,
+               booting: asyncio.Future[Any], limits: Limits) -> Execution:
+    """Run the notebook's cells in the booted kernel; at each test cell the judge runs the hidden test."""
     verdicts: dict[int, tuple[Verdict, str]] = {}
     problems: list[str] = []
-    kernel_failure = ""
-    km = SandboxKernelManager()
-    km.configure(boot_dir=boot, data_dir=settings.root / "release" / week, week=week, course=settings.root,
-                 exchange=settings.exchange, limits=limits, isolate=isolate, environment=environment)
-    client = _CappedClient(nb, km=km, timeout=limits.cell_seconds, allow_errors=True, interrupt_on_timeout=True,
-                           record_timing=False, startup_timeout=120, shutdown_kernel="immediate",
-                           iopub_timeout=10)
-    client.output_budget = limits.output_bytes
-    try:  # the judge reads the course's code while the kernel starts; its answers are read before the first test
-        await judge.send({"given": given}, answer=False)
-        await judge.send({"tests": {str(k): v for k, v in tests.items()}}, answer=False)
+    try:  # the judge's answers to "given" and "tests" are read before the first test
         unread = 2
+        await booting
         async with client.async_setup_kernel():
             deadline = time.monotonic() + limits.notebook_seconds
             for index, cell in enumerate(nb.cells):
@@ -153,28 +237,10 @@ async def _execute(nb: nbformat.NotebookNode, tests: dict[int, str], given: list
                     problems.append(f"cell {index + 1}: {type(error).__name__}: {str(error)[:200]}")
                     break
     except Exception as error:
-        started = bool(verdicts) or client.kc is not None
         reason = f"{type(error).__name__}: {str(error).splitlines()[0][:300] if str(error) else ''}"
-        if not started:  # nothing of the submission ran: an error to retry, not a zero to record
-            kernel_failure = f"the kernel did not start: {reason}"
+        if not verdicts and client.kc is None:  # nothing of the submission ran: an error to retry, not a zero
+            raise GradingFailure(f"the kernel did not start: {reason}") from None
         problems.append(f"the kernel failed: {reason}")
-    finally:
-        atexit.unregister(client._cleanup_kernel)  # nbclient leaves it registered when the kernel did not start
-        try:
-            if km.has_kernel:  # nbclient leaves a kernel manager it was given running
-                await km.shutdown_kernel(now=True)
-        except Exception:
-            pass
-        if client.kc is not None:  # its heartbeat thread would outlive the run (and its sockets with it)
-            client.kc.stop_channels()
-        km.release()
-        await judge.close()
-        if mounted:
-            subprocess.run(["umount", "-l", str(boot)], check=False, capture_output=True)
-    if os.environ.get("AIEPREP_JUDGE_LOG"):  # per-test times, for benchmarks
-        shutil.copyfile(workspace / "judge.log", os.environ["AIEPREP_JUDGE_LOG"] + f".{os.getpid()}.{id(nb)}")
-    if kernel_failure:
-        raise GradingFailure(kernel_failure)
     reasons = Counter(message for status, message in verdicts.values() if status is Verdict.TAMPER)
     problems += [f"tampering: {message} ({n} test{'s' if n > 1 else ''} failed for it)" for message, n in reasons.items()]
     return Execution(nb, verdicts, problems, bool(reasons))
@@ -230,22 +296,3 @@ def _small_tmpfs(folder: Path, size: int) -> bool:
 def _short_tmp() -> str | None:
     """A folder for sockets whose paths must stay under 108 bytes, whatever TMPDIR is."""
     return "/tmp" if os.path.isdir("/tmp") and os.access("/tmp", os.W_OK) else None
-
-
-
-
-def execute(nb: nbformat.NotebookNode, given: list[str], week: str, settings: CourseSettings, limits: Limits,
-            isolate: bool, preload: list[str], environment: dict[str, str], fonts: Path | None) -> Execution:
-    """Grade-run ``nb`` (a rebuilt notebook): each test cell is run by the judge; the returned notebook has
-    the real test sources back and outputs that tell each verdict."""
-    originals = index_tests(nb)
-    with tempfile.TemporaryDirectory(prefix="aieprep-", dir=_short_tmp()) as tmp:
-        boot = Path(tmp) / "boot"
-        boot.mkdir(mode=0o700)
-        socket = str(boot / "judge.sock")
-        for index in originals:
-            nb.cells[index].source = f'__import__("aieprep.runtime.agent").runtime.agent.serve({socket!r}, globals())'
-        execution = asyncio.run(_execute(nb, originals, given, week, settings, limits, isolate, Path(tmp), boot,
-                                         preload, environment, fonts))
-    execution.notebook = _compose(execution.notebook, originals, execution)
-    return execution

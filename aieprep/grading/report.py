@@ -1,12 +1,10 @@
 """Step 5 of grading: the table printed at the end of a run, and ``reports/<week>/grades.csv`` and
-``index.html`` (per-question scores and their distributions) from the gradebook."""
+``index.html`` (per-question scores and their distributions, drawn as HTML bars) from the gradebook."""
 
 from __future__ import annotations
 
-import base64
 import csv
 import html
-import io
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +31,6 @@ def format_table(outcomes: list[Outcome]) -> str:
 
 def write_report(root: Path, week: str, outcomes: list[Outcome]) -> tuple[Path, Path]:
     """``reports/<week>/grades.csv`` and ``index.html`` from the gradebook (every graded submission)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     settings = load_course_config(root)
     master = read_notebook(master_notebook(root, week))
     cells = [c for c in grade_cells(master) if c.kind is CellKind.TEST]
@@ -70,43 +63,49 @@ def write_report(root: Path, week: str, outcomes: list[Outcome]) -> tuple[Path, 
 
     graded = [r for r in rows if r["score"] != ""]
 
-    def figure_png(fig: Any) -> str:
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight", metadata={"Software": None})
-        plt.close(fig)
-        return base64.b64encode(buffer.getvalue()).decode()
-
-    images = []
+    charts = []
     if graded:
-        fig, ax = plt.subplots(figsize=(6, 2.5))
-        ax.hist([r["percent"] for r in graded], bins=[i * 10 for i in range(11)], color="#4c72b0")
-        ax.set(title=f"{week}: total score", xlabel="percent", ylabel="students")
-        images.append(("Total", figure_png(fig)))
-        columns_per_row = 4
-        rows_needed = (len(questions) + columns_per_row - 1) // columns_per_row
-        fig, axes = plt.subplots(rows_needed, columns_per_row, figsize=(12, 2.2 * rows_needed), squeeze=False)
-        for ax, q in zip(axes.flat, questions):
-            values = [r[q] for r in graded]
-            top = max_points[q]
-            bins = [b - 0.5 for b in range(int(top) + 2)] if top <= 20 else 10  # one bar per point
-            ax.hist(values, bins=bins, range=None if top <= 20 else (0, top), color="#55a868", rwidth=0.8)
-            ax.set_title(f"{q} (/{max_points[q]:g})", fontsize=9)
-            ax.tick_params(labelsize=7)
-        for ax in list(axes.flat)[len(questions):]:
-            ax.axis("off")
-        fig.tight_layout()
-        images.append(("Per question", figure_png(fig)))
+        charts.append(("Total score", _histogram([r["percent"] for r in graded], 100.0, "percent")))
+        charts += [(f"{q} (/{max_points[q]:g})", _histogram([r[q] for r in graded], max_points[q], "points"))
+                   for q in questions]
     table_rows = "".join(
         "<tr>" + "".join(f"<td>{html.escape(str(r.get(c, '')))}</td>" for c in columns) + "</tr>" for r in rows)
     mean = sum(r["percent"] for r in graded) / len(graded) if graded else 0.0
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{week} grades</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;font-size:12px}}
-td,th{{border:1px solid #ccc;padding:2px 6px}}</style></head><body>
+td,th{{border:1px solid #ccc;padding:2px 6px}}{CHART_CSS}</style></head><body>
 <h1>{html.escape(week)}: grade report</h1>
 <p>{len(graded)} graded, {sum(1 for r in rows if r['status'] == Status.ERROR)} with errors,
 mean {mean:.1f}%, {sum(1 for r in rows if r['tampering'])} flagged for tampering.</p>
-{''.join(f'<h2>{t}</h2><img alt="{t} score distribution" src="data:image/png;base64,{img}">' for t, img in images)}
+{'<h2>Score distributions</h2><div class="charts">' if charts else ''}{''.join(
+    f'<figure><figcaption>{html.escape(title)}</figcaption>{chart}</figure>' for title, chart in charts)}{'</div>' if charts else ''}
 <h2>Students</h2><table><tr>{''.join(f'<th>{html.escape(c)}</th>' for c in columns)}</tr>{table_rows}</table>
 </body></html>"""
     (out / "index.html").write_text(page)
     return out / "grades.csv", out / "index.html"
+
+
+CHART_CSS = """.charts{display:flex;flex-wrap:wrap;gap:1.5em}figure{margin:0}figcaption{font-size:12px;margin-bottom:4px}
+.chart{display:flex;align-items:flex-end;gap:2px;height:90px;border-bottom:1px solid #888}
+.col{display:flex;flex-direction:column;align-items:center;justify-content:flex-end;min-width:22px;font-size:10px}
+.bar{width:100%;background:#4c72b0}.axis{display:flex;gap:2px}.axis span{min-width:22px;font-size:9px;text-align:center}"""
+
+
+def _histogram(values: list[float], top: float, unit: str) -> str:
+    """A column chart of ``values`` (0 to ``top``): one bar per point when ``top`` is at most 20, else ten
+    equal bins; each bar's count stands above it and its range below."""
+    if top <= 20 and float(top).is_integer():
+        edges = [(b - 0.5, b + 0.5, f"{b}") for b in range(int(top) + 1)]
+    else:
+        step = top / 10
+        edges = [(i * step, (i + 1) * step, f"{i * step:g}–{(i + 1) * step:g}") for i in range(10)]
+    counts = [0] * len(edges)
+    for value in values:
+        index = next((i for i, (low, high, _) in enumerate(edges) if value < high), len(edges) - 1)
+        counts[max(index, 0)] += 1
+    tallest = max(counts) or 1
+    bars = "".join(f'<div class="col" title="{n} with {label} {unit}"><span>{n or ""}</span>'
+                   f'<div class="bar" style="height:{round(70 * n / tallest)}px"></div></div>'
+                   for n, (_, _, label) in zip(counts, edges))
+    axis = "".join(f"<span>{label}</span>" for _, _, label in edges)
+    return f'<div class="chart">{bars}</div><div class="axis">{axis}</div>'
