@@ -117,7 +117,8 @@ def load_course_config(root: Path) -> CourseSettings:
 
 def _path_with_this_environment() -> str:
     """PATH with this interpreter's bin/ first: nbgrader runs the ``alembic`` command by name."""
-    return os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    here, path = str(Path(sys.executable).parent), os.environ.get("PATH", "")
+    return path if path.split(os.pathsep)[0] == here else os.pathsep.join([here, path])
 
 
 def run_nbgrader(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -191,6 +192,7 @@ def gradebook(settings: CourseSettings) -> Iterator[Any]:
     _nbgrader()
     from nbgrader.api import Gradebook
 
+    os.environ["PATH"] = _path_with_this_environment()  # a new gradebook runs `alembic stamp` by name
     warnings.filterwarnings("ignore", module="nbgrader.api")
     with Gradebook(settings.db_url, settings.course_id) as gb:
         yield gb

@@ -1,5 +1,5 @@
 """Imported first by the course's own processes (the ``aieprep`` command, the nbgrader commands it starts,
-the tests and benchmarks), never by a learner's kernel.
+the judge, the tests and benchmarks), never by a learner's kernel.
 
 jsonschema, which nbformat validates notebooks with, imports ``rfc3987_syntax`` when it is installed (it is,
 through jupyter-events' ``jsonschema[format-nongpl]``) to check the ``iri`` formats, and that module builds

@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -352,6 +353,59 @@ def test_a_week_missing_from_the_gradebook_is_refused(course: Path, tmp_path: Pa
     shutil.copyfile(course / "nbgrader_config.py", root / "nbgrader_config.py")
     with pytest.raises(CourseError, match="generate_assignment"):
         grade_week(root, WEEK)
+
+
+def launches(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Set when a kernel of the run is launched."""
+    from aieprep.grading.sandbox import SandboxKernelManager
+
+    launched = threading.Event()
+    launch = SandboxKernelManager._async_launch_kernel
+
+    async def spy(self: SandboxKernelManager, kernel_cmd: list[str], **kw: object) -> None:
+        launched.set()
+        await launch(self, kernel_cmd, **kw)
+
+    monkeypatch.setattr(SandboxKernelManager, "_async_launch_kernel", spy)
+    return launched
+
+
+def test_kernels_boot_while_the_submissions_are_read(course: Path, cohort: dict,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import aieprep.grading.pipeline as pipeline
+
+    launched, booting = launches(monkeypatch), []
+    read = pipeline.read_submission
+
+    def read_submission(folder: Path, week: str) -> object:
+        booting.append(launched.wait(60))
+        return read(folder, week)
+
+    monkeypatch.setattr(pipeline, "read_submission", read_submission)
+    (again,) = grade_week(course, WEEK, jobs=1, limits=LIMITS, students=["full"], force=True, isolate=False)
+    assert booting == [True] and (again.status, again.score) == ("graded", 7)
+
+
+def test_a_week_missing_from_the_gradebook_stops_the_kernels_it_started(course: Path, release: nbformat.NotebookNode,
+                                                                        tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from aieprep.course import CourseError
+
+    root = tmp_path / "not-in-gradebook"
+    for folder in ("source", "release"):
+        shutil.copytree(course / folder, root / folder)
+    shutil.copyfile(course / "nbgrader_config.py", root / "nbgrader_config.py")
+    write_submission(root, "full", answered(release, RIGHT_ADD, RIGHT_DOUBLE))
+    launched = launches(monkeypatch)
+    with pytest.raises(CourseError, match="not in the gradebook"):
+        grade_week(root, WEEK, jobs=1, limits=LIMITS, isolate=False)
+    assert launched.is_set() and own_kernels() == []
+
+
+def test_nothing_to_grade_starts_no_kernel(course: Path, cohort: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    launched = launches(monkeypatch)
+    again = grade_week(course, WEEK, jobs=2, limits=LIMITS, students=["full", "wrong"])
+    assert [o.status for o in again] == ["unchanged", "unchanged"] and not launched.is_set()
 
 
 @pytest.mark.parametrize("student", ["blank", "wrong"])

@@ -32,6 +32,7 @@ import threading
 import traceback
 from typing import Any
 
+from .. import startup  # noqa: F401  (before the course's imports: see there)
 from ..runtime import testing
 from .outcome import Verdict
 from ..runtime.wire import Channel, ChannelClosed, Peer, ProtocolError, Remote, RemoteError, RemoteMethod
