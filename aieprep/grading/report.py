@@ -86,9 +86,9 @@ mean {mean:.1f}%, {sum(1 for r in rows if r['tampering'])} flagged for tampering
 
 
 CHART_CSS = """.charts{display:flex;flex-wrap:wrap;gap:1.5em}figure{margin:0}figcaption{font-size:12px;margin-bottom:4px}
-.chart{display:flex;align-items:flex-end;gap:2px;height:90px;border-bottom:1px solid #888}
-.col{display:flex;flex-direction:column;align-items:center;justify-content:flex-end;min-width:22px;font-size:10px}
-.bar{width:100%;background:#4c72b0}.axis{display:flex;gap:2px}.axis span{min-width:22px;font-size:9px;text-align:center}"""
+.chart{display:flex;align-items:flex-end;gap:2px;height:100px}
+.col{display:flex;flex-direction:column;align-items:stretch;justify-content:flex-end;min-width:22px;font-size:10px;text-align:center}
+.bar{background:#4c72b0}.col small{font-size:9px;border-top:1px solid #888;padding:0 2px}"""
 
 
 def _histogram(values: list[float], top: float, unit: str) -> str:
@@ -105,7 +105,6 @@ def _histogram(values: list[float], top: float, unit: str) -> str:
         counts[max(index, 0)] += 1
     tallest = max(counts) or 1
     bars = "".join(f'<div class="col" title="{n} with {label} {unit}"><span>{n or ""}</span>'
-                   f'<div class="bar" style="height:{round(70 * n / tallest)}px"></div></div>'
+                   f'<div class="bar" style="height:{round(70 * n / tallest)}px"></div><small>{label}</small></div>'
                    for n, (_, _, label) in zip(counts, edges))
-    axis = "".join(f"<span>{label}</span>" for _, _, label in edges)
-    return f'<div class="chart">{bars}</div><div class="axis">{axis}</div>'
+    return f'<div class="chart">{bars}</div>'
