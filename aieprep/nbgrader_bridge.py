@@ -124,8 +124,8 @@ def _path_with_this_environment() -> str:
 def run_nbgrader(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run one of nbgrader's own commands in ``cwd``; raise CourseError with its cause when it fails."""
     env = {**os.environ, "PYTHONHASHSEED": "0", "PATH": _path_with_this_environment()}
-    proc = subprocess.run([sys.executable, "-m", "aieprep.nbgrader_bridge", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True)
+    proc = subprocess.run([sys.executable, "-m", "aieprep.nbgrader_bridge", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True)
     if proc.returncode != 0:
         log = [line.strip() for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
         causes = [line for line in log if re.match(r"^\w+(Error|Exception)\b", line)]

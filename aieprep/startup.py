@@ -12,4 +12,3 @@ from __future__ import annotations
 import sys
 
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # None: "import rfc3987_syntax" fails
-

@@ -8,6 +8,7 @@ and leave everyone else's grading alone.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
@@ -24,7 +25,7 @@ import nbformat
 import pytest
 
 from aieprep.nbgrader_bridge import run_nbgrader
-from aieprep.grading.outcome import Outcome, Status
+from aieprep.grading.outcome import Outcome
 from aieprep.grading.pipeline import grade_week
 from aieprep.grading.report import write_report
 from aieprep.grading.sandbox import Limits
@@ -490,11 +491,22 @@ def test_the_report_lists_everyone_with_per_question_scores(course: Path, cohort
     lines = csv_path.read_text().splitlines()
     assert lines[0].startswith("student,status,score,max_score,percent,add,double")
     assert len(lines) == 1 + len(cohort["outcomes"])
+
+
+def test_the_report_charts_every_graded_score_in_its_bin(course: Path, cohort: dict) -> None:
+    csv_path, html_path = write_report(course, WEEK, list(cohort["outcomes"].values()))
+    rows = [r for r in csv.DictReader(csv_path.open()) if r["score"]]
     page = html_path.read_text()
-    graded = sum(1 for o in cohort["outcomes"].values() if o.status is not Status.ERROR)
     assert ["Total score", "add (/4)", "double (/3)"] == re.findall(r"<figcaption>(.*?)</figcaption>", page)
-    total_chart = page.split("<figcaption>Total score</figcaption>")[1].split("</figure>")[0]
-    assert sum(int(n) for n in re.findall(r'title="(\d+) with', total_chart)) == graded
+
+    def bars(title: str) -> dict[str, int]:
+        chart = page.split(f"<figcaption>{title}</figcaption>")[1].split("</figure>")[0]
+        return {label: int(n) for n, label in re.findall(r'title="(\d+) with (\S+) ', chart)}
+
+    percents = [float(r["percent"]) for r in rows]
+    assert bars("Total score")["90–100"] == sum(1 for p in percents if p >= 90) > 0  # 100% is in the top bin
+    assert bars("Total score")["0–10"] == sum(1 for p in percents if p < 10) > 0
+    assert bars("add (/4)") == {str(k): sum(1 for r in rows if float(r["add"]) == k) for k in range(5)}
 
 
 def test_a_second_run_skips_what_the_first_finished(course: Path, cohort: dict) -> None:
@@ -663,6 +675,19 @@ def test_a_kernel_that_never_starts_is_an_error_not_a_zero(course: Path, cohort:
     monkeypatch.setattr(SandboxKernelManager, "format_kernel_cmd", lambda self, extra_arguments=None: ["false"])
     (again,) = grade_week(course, WEEK, jobs=1, limits=LIMITS, students=["wrong"], force=True)
     assert again.status == "error" and "did not start" in again.problems[0], again.problems
+
+
+def test_a_judge_that_cannot_start_is_an_error_for_that_learner(course: Path, cohort: dict,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from aieprep.grading import execute
+
+    async def broken(*args: object) -> None:
+        raise OSError("no judge here")
+
+    monkeypatch.setattr(execute._JudgeProcess, "start", classmethod(lambda cls, *args: broken()))
+    again = grade_week(course, WEEK, jobs=1, limits=LIMITS, students=["full", "wrong"], force=True, isolate=False)
+    assert [(o.student, o.status) for o in again] == [("full", "error"), ("wrong", "error")]
+    assert all("no judge here" in o.problems[0] for o in again) and own_kernels() == []
 
 
 def test_each_kernel_gets_at_most_one_core(tmp_path: Path) -> None:

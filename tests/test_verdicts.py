@@ -136,9 +136,9 @@ def grade_cohort(week: str, course: Path) -> Cohort:
 
 
 CHECKED = ["blank", "wrong-1"]
-# Two kernels per core left to each pytest-xdist worker (make test runs one worker per core): a grading
-# kernel keeps its core busy only about 60% of the time (it waits for the judge, for its own start and for
-# nbgrader's recording), so one per core left CI at 1.2 of 2 cores (`time bash .ci/run`: user+sys / real).
+# Two kernels per core left to each pytest-xdist worker (make test runs one worker per core): grading waits
+# on round trips between kernel and judge more than it computes. Four Week 2 submissions one at a time:
+# 80 s, 0.37 cores busy; two at a time: 36 s.
 JOBS = max(1, 2 * (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
 CASES = [(w, g, i) for w in WEEKS for g, answers in wrong_answers(w).items() for i in range(len(answers))]
 STUDENTS = [(w, s) for w in WEEKS for s in ["blank", "master", *(f"wrong-{k}" for k in range(1, packed(w) + 1))]]

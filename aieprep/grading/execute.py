@@ -122,25 +122,22 @@ def run_worker(setup: KernelSetup, take: Callable[[], Job | None],
     job is taken while the kernel boots, so that its imports overlap whatever the caller is still preparing.
     Every job taken is reported exactly once, with its execution or the exception that stopped it."""
     while True:
-        with tempfile.TemporaryDirectory(prefix="aieprep-", dir=_short_tmp()) as tmp:
-            taken: list[Job] = []
+        taken: list[Job | None] = []  # what take() gave this round: it is asked once
 
-            def take_one() -> Job | None:
-                job = take()
-                if job is not None:
-                    taken.append(job)
-                return job
+        def take_once() -> Job | None:
+            taken.append(take())
+            return taken[0]
 
+        with tempfile.TemporaryDirectory(prefix="aieprep-", dir=_short_tmp(), ignore_cleanup_errors=True) as tmp:
             try:
-                execution = asyncio.run(_grade_one(setup, take_one, Path(tmp)))
+                result: Execution | BaseException | None = asyncio.run(_grade_one(setup, take_once, Path(tmp)))
             except BaseException as error:  # noqa: BLE001 (reported for the job, which is not recorded)
-                if not taken and take_one() is None:  # the boot failed: the next job gets the error
-                    return
-                report(taken[0][0], error)
-                continue
-        if execution is None:
+                result = error
+        job = taken[0] if taken else take_once()  # a boot that failed before taking: the next job gets it
+        if job is None:
             return
-        report(taken[0][0], execution)
+        assert result is not None  # a job taken is always run
+        report(job[0], result)
 
 
 async def _grade_one(setup: KernelSetup, take: Callable[[], Job | None], workspace: Path) -> Execution | None:
@@ -153,7 +150,12 @@ async def _grade_one(setup: KernelSetup, take: Callable[[], Job | None], workspa
     if setup.fonts is not None:
         shutil.copytree(setup.fonts, boot / "mpl")
     root = setup.settings.root
-    judge = await _JudgeProcess.start(boot / "judge.sock", root / "release" / setup.week, workspace / "judge.log")
+    try:
+        judge = await _JudgeProcess.start(boot / "judge.sock", root / "release" / setup.week, workspace / "judge.log")
+    except BaseException:
+        if mounted:
+            subprocess.run(["umount", "-l", str(boot)], check=False, capture_output=True)
+        raise
     km = SandboxKernelManager()
     km.configure(boot_dir=boot, data_dir=root / "release" / setup.week, week=setup.week, course=root,
                  exchange=setup.settings.exchange, limits=limits, isolate=setup.isolate,

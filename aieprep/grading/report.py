@@ -63,11 +63,13 @@ def write_report(root: Path, week: str, outcomes: list[Outcome]) -> tuple[Path, 
 
     graded = [r for r in rows if r["score"] != ""]
 
-    charts = []
+    charts = ""
     if graded:
-        charts.append(("Total score", _histogram([r["percent"] for r in graded], 100.0, "percent")))
-        charts += [(f"{q} (/{max_points[q]:g})", _histogram([r[q] for r in graded], max_points[q], "points"))
+        titled = [("Total score", _histogram([r["percent"] for r in graded], 100.0, "percent"))]
+        titled += [(f"{q} (/{max_points[q]:g})", _histogram([r[q] for r in graded], max_points[q], "points"))
                    for q in questions]
+        figures = "".join(f"<figure><figcaption>{html.escape(t)}</figcaption>{chart}</figure>" for t, chart in titled)
+        charts = f'<h2>Score distributions</h2><div class="charts">{figures}</div>'
     table_rows = "".join(
         "<tr>" + "".join(f"<td>{html.escape(str(r.get(c, '')))}</td>" for c in columns) + "</tr>" for r in rows)
     mean = sum(r["percent"] for r in graded) / len(graded) if graded else 0.0
@@ -77,17 +79,16 @@ td,th{{border:1px solid #ccc;padding:2px 6px}}{CHART_CSS}</style></head><body>
 <h1>{html.escape(week)}: grade report</h1>
 <p>{len(graded)} graded, {sum(1 for r in rows if r['status'] == Status.ERROR)} with errors,
 mean {mean:.1f}%, {sum(1 for r in rows if r['tampering'])} flagged for tampering.</p>
-{'<h2>Score distributions</h2><div class="charts">' if charts else ''}{''.join(
-    f'<figure><figcaption>{html.escape(title)}</figcaption>{chart}</figure>' for title, chart in charts)}{'</div>' if charts else ''}
+{charts}
 <h2>Students</h2><table><tr>{''.join(f'<th>{html.escape(c)}</th>' for c in columns)}</tr>{table_rows}</table>
 </body></html>"""
     (out / "index.html").write_text(page)
     return out / "grades.csv", out / "index.html"
 
 
-CHART_CSS = """.charts{display:flex;flex-wrap:wrap;gap:1.5em}figure{margin:0}figcaption{font-size:12px;margin-bottom:4px}
-.chart{display:flex;align-items:flex-end;gap:2px;height:100px}
-.col{display:flex;flex-direction:column;align-items:stretch;justify-content:flex-end;min-width:22px;font-size:10px;text-align:center}
+CHART_CSS = """.charts{display:flex;flex-wrap:wrap;gap:1.5em}figure{margin:0}
+figcaption{font-size:12px;margin-bottom:4px}.chart{display:flex;align-items:flex-end;gap:2px;height:100px}
+.col{display:flex;flex-direction:column;justify-content:flex-end;min-width:22px;font-size:10px;text-align:center}
 .bar{background:#4c72b0}.col small{font-size:9px;border-top:1px solid #888;padding:0 2px}"""
 
 
@@ -95,16 +96,15 @@ def _histogram(values: list[float], top: float, unit: str) -> str:
     """A column chart of ``values`` (0 to ``top``): one bar per point when ``top`` is at most 20, else ten
     equal bins; each bar's count stands above it and its range below."""
     if top <= 20 and float(top).is_integer():
-        edges = [(b - 0.5, b + 0.5, f"{b}") for b in range(int(top) + 1)]
+        bins = [(b + 0.5, f"{b}") for b in range(int(top) + 1)]  # (upper edge, label)
     else:
         step = top / 10
-        edges = [(i * step, (i + 1) * step, f"{i * step:g}–{(i + 1) * step:g}") for i in range(10)]
-    counts = [0] * len(edges)
-    for value in values:
-        index = next((i for i, (low, high, _) in enumerate(edges) if value < high), len(edges) - 1)
-        counts[max(index, 0)] += 1
+        bins = [((i + 1) * step, f"{i * step:g}–{(i + 1) * step:g}") for i in range(10)]
+    counts = [0] * len(bins)
+    for value in values:  # the last bin takes the top value itself
+        counts[next((i for i, (high, _) in enumerate(bins) if value < high), len(bins) - 1)] += 1
     tallest = max(counts) or 1
     bars = "".join(f'<div class="col" title="{n} with {label} {unit}"><span>{n or ""}</span>'
                    f'<div class="bar" style="height:{round(70 * n / tallest)}px"></div><small>{label}</small></div>'
-                   for n, (_, _, label) in zip(counts, edges))
+                   for n, (_, label) in zip(counts, bins))
     return f'<div class="chart">{bars}</div>'
