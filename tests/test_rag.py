@@ -13,8 +13,8 @@ import numpy
 import pytest
 
 from aieprep.runtime.embeddings import DIMENSIONS, embed
-from aieprep.runtime.rag import (CORPUS, Chunk, Retriever, Section, chunk_sections, chunk_words, course_chunks,
-                                 keyword_indexes, load_sections, pages_of, rrf, shipped_keyword_indexes,
+from aieprep.runtime.rag import (CORPUS, Chunk, Hit, Retriever, Section, chunk_sections, course_chunks,
+                                 keyword_indexes, load_sections, pages_of, shipped_keyword_indexes,
                                  shipped_vectors)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,18 +60,22 @@ def test_the_psf_licence_ships_with_the_corpus() -> None:
 
 # --- chunking ----------------------------------------------------------------------------------
 
-def test_chunk_words_makes_overlapping_windows_that_end_at_the_text_end() -> None:
+def _windows(text: str, size: int, overlap: int) -> list[str]:
+    return [chunk.text for chunk in chunk_sections([Section("p", "a", ("P",), text)], size, overlap)]
+
+
+def test_chunks_are_overlapping_windows_that_end_at_the_text_end() -> None:
     words = " ".join(f"w{i}" for i in range(10))
-    assert chunk_words(words, 4, 1) == ["w0 w1 w2 w3", "w3 w4 w5 w6", "w6 w7 w8 w9"]
-    assert chunk_words(words, 4, 2) == ["w0 w1 w2 w3", "w2 w3 w4 w5", "w4 w5 w6 w7", "w6 w7 w8 w9"]
+    assert _windows(words, 4, 1) == ["w0 w1 w2 w3", "w3 w4 w5 w6", "w6 w7 w8 w9"]
+    assert _windows(words, 4, 2) == ["w0 w1 w2 w3", "w2 w3 w4 w5", "w4 w5 w6 w7", "w6 w7 w8 w9"]
 
 
-def test_chunk_words_edge_cases() -> None:
-    assert chunk_words("", 5, 1) == [] and chunk_words("   ", 5, 1) == []
-    assert chunk_words("just three words", 5, 1) == ["just three words"]
+def test_chunking_edge_cases() -> None:
+    assert _windows("", 5, 1) == [] and _windows("   ", 5, 1) == []
+    assert _windows("just three words", 5, 1) == ["just three words"]
     for size, overlap in ((5, 5), (5, 6), (0, 0), (5, -1)):
         with pytest.raises(ValueError):
-            chunk_words("a b c", size, overlap)
+            _windows("a b c", size, overlap)
 
 
 def test_chunks_never_cross_a_section_and_carry_its_heading() -> None:
@@ -85,14 +89,23 @@ def test_chunks_never_cross_a_section_and_carry_its_heading() -> None:
 
 # --- fusion ------------------------------------------------------------------------------------
 
-def test_rrf_adds_reciprocal_ranks_and_keeps_items_found_by_one_ranking() -> None:
-    fused = rrf([[1, 2, 3], [3, 1, 4]], k=60)
+def _hits(ids: list[int]) -> list[Hit]:
+    return [Hit(Chunk(i, "p", "a", ("P",), f"chunk {i}"), 0.0, rank) for rank, i in enumerate(ids, 1)]
+
+
+def _fused(dense: list[int], keyword: list[int], k: int = 10) -> list[tuple[int, float]]:
+    retriever = Retriever([Chunk(i, "p", "a", ("P",), f"chunk {i}") for i in range(10)], numpy.zeros((10, DIMENSIONS), "float32"))
+    return [(hit.chunk.id, hit.score) for hit in retriever._fused(_hits(dense), _hits(keyword), k)]
+
+
+def test_fusion_adds_reciprocal_ranks_and_keeps_chunks_found_by_one_ranking() -> None:
+    fused = _fused([1, 2, 3], [3, 1, 4])
     assert [item for item, _ in fused] == [1, 3, 2, 4]
     assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62) and fused[-1][1] == pytest.approx(1 / 63)
 
 
-def test_rrf_breaks_ties_by_first_appearance() -> None:
-    assert [item for item, _ in rrf([[5, 6], [6, 5]])] == [5, 6]
+def test_fusion_breaks_ties_by_dense_order() -> None:
+    assert [item for item, _ in _fused([5, 6], [6, 5])] == [5, 6]
 
 
 # --- shipped vectors ---------------------------------------------------------------------------

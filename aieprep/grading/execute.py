@@ -34,6 +34,8 @@ from .sandbox import Limits, SandboxKernelManager
 __all__ = ["Execution", "GradingFailure", "Job", "KernelSetup", "font_cache", "run_worker"]
 
 TRUNCATED = "\n[output truncated by the grader]\n"
+JUDGE_GRACE_SECONDS = 30  # a test may go on this long after its cell ended (answers in flight), then it fails
+JUDGE_ANSWER_SECONDS = 120  # a judge that does not answer a command in this long is stopped
 
 
 class _CappedClient(NotebookClient):
@@ -111,6 +113,7 @@ class KernelSetup:
     environment: dict[str, str]
     fonts: Path | None
     given: list[str]  # the course's code cells, for the judge
+    lend: dict[str, list[str]]  # course classes the judge lends as handles (the week's profile)
 
 
 Job = tuple[str, nbformat.NotebookNode]  # (a key of the caller's, the rebuilt notebook)
@@ -163,6 +166,7 @@ async def _grade_one(setup: KernelSetup, take: Callable[[], Job | None], workspa
     booting = asyncio.ensure_future(km.start_kernel())
     client: _CappedClient | None = None
     try:
+        await judge.send({"lend": setup.lend, "http_timeout": limits.cell_seconds}, answer=False)
         await judge.send({"given": setup.given}, answer=False)  # the judge reads it while the kernel boots
         job = await asyncio.to_thread(take)
         if job is None:
@@ -218,14 +222,23 @@ async def _run(nb: nbformat.NotebookNode, tests: dict[int, str], client: _Capped
                     break
                 try:
                     if index in tests:
+                        if judge.proc.returncode is not None:
+                            problems.append(f"the judge stopped before cell {index + 1} (a test it ran never ended)")
+                            break
                         for _ in range(unread):
-                            await judge.answer()
+                            await asyncio.wait_for(judge.answer(), JUDGE_ANSWER_SECONDS)
                         unread = 0
                         await judge.send({"run": index}, answer=False)
                         try:
                             await asyncio.wait_for(client.async_execute_cell(cell, index), remaining + 5)
                         finally:
-                            verdict = await judge.send({"end": index})
+                            try:
+                                verdict = await asyncio.wait_for(judge.send({"end": index, "grace": JUDGE_GRACE_SECONDS}),
+                                                                 JUDGE_GRACE_SECONDS + JUDGE_ANSWER_SECONDS)
+                            except (asyncio.TimeoutError, TimeoutError, RuntimeError, OSError):
+                                await judge.close()
+                                verdict = {"status": Verdict.FAIL, "message": "GradingError: the judge did not finish "
+                                           "this test (it was stopped)"}
                             verdicts[index] = (Verdict(str(verdict.get("status"))), str(verdict.get("message", "")))
                     else:
                         await asyncio.wait_for(client.async_execute_cell(cell, index), remaining + 5)

@@ -81,6 +81,8 @@ class Judge:
         self.course_classes: dict[str, type] = {}
         self.peer = Peer(Channel(socket.socket(socket.AF_UNIX)), self.course_classes.get, set(), private=True)
         self.tests: dict[int, str] = {}
+        self.stuck = False
+        self.http_timeout = 60.0  # seconds a request to a notebook's app may take
         self.cell_over = threading.Event()
         self.connected = False
         self.running: threading.Thread | None = None
@@ -162,6 +164,7 @@ class Judge:
             pass
         finally:
             self.peer.channel.close()
+            self.peer.release_handles()  # what this test lent is gone with it
             self.connected = False
 
     # --- tests ---------------------------------------------------------------------------------------------
@@ -195,10 +198,16 @@ class Judge:
             self.finish_channel()
             print(f"test {k}: {self.outcome.get('status')} in {time.perf_counter() - started:.3f} s", file=sys.stderr)
 
-    def end(self, k: int) -> dict[str, Any]:
+    def end(self, k: int, grace: float) -> dict[str, Any]:
+        """The verdict of test K, once its notebook cell is over. A test still running ``grace`` seconds
+        later (stuck on something of the learner's) fails, and the judge ends after answering."""
         self.cell_over.set()
         if self.running is not None:
-            self.running.join()
+            self.running.join(grace)
+            if self.running.is_alive():
+                self.stuck = True
+                return {"k": k, "status": Verdict.FAIL, "message": f"TimeoutError: the test was still waiting on the "
+                        f"notebook {grace:.0f} s after its cell ended"}
         self.running = None
         return {"k": k, **(self.outcome or {"status": Verdict.FAIL, "message": "the test did not run"})}
 
@@ -222,7 +231,7 @@ class NotebookTestClient:
         if self.http is None:
             path = self.judge.serve_app(self.app)
             self.http = httpx.Client(transport=httpx.HTTPTransport(uds=path), base_url=self.base_url,
-                                     headers=self.headers, timeout=None)
+                                     headers=self.headers, timeout=self.judge.http_timeout)
 
     def __enter__(self) -> NotebookTestClient:
         self._start()
@@ -236,11 +245,14 @@ class NotebookTestClient:
         from concurrent.futures import ThreadPoolExecutor
 
         self._start()
-        with ThreadPoolExecutor(1) as pool:
+        pool = ThreadPoolExecutor(1)
+        try:
             future = pool.submit(self.http.request, method, url, **kwargs)
             future.add_done_callback(lambda _: self.judge.peer.channel.wake())
             self.judge.peer.serve_until(future.done)
             return future.result()
+        finally:
+            pool.shutdown(wait=False)  # an app that never answers holds its thread, never the judge
 
     get = functools.partialmethod(request, "GET")
     post = functools.partialmethod(request, "POST")
@@ -301,11 +313,17 @@ def main(argv: list[str]) -> None:
             judge.run(int(command["run"]))
             continue
         elif "end" in command:
-            reply = judge.end(int(command["end"]))
+            reply = judge.end(int(command["end"]), float(command.get("grace", 30)))
+        elif "lend" in command:
+            judge.peer.set_lending(command["lend"])
+            judge.http_timeout = float(command.get("http_timeout", judge.http_timeout))
+            continue
         else:
             break
         out.write(json.dumps(reply) + "\n")
         out.flush()
+        if judge.stuck:
+            break
     os._exit(0)
 
 

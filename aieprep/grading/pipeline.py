@@ -64,7 +64,7 @@ def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, stude
 
     setup = KernelSetup(week, settings, limits, isolate,
                         sorted(set(imported_modules(master.cells)) | set(profile.preload)),
-                        profile.environment, font_cache(), given_code(master))
+                        profile.environment, font_cache(), given_code(master), profile.lend)
     todo: queue.Queue[Job | None] = queue.Queue()
     done: queue.Queue[tuple[str, Execution | BaseException]] = queue.Queue()
     started: dict[str, float] = {}

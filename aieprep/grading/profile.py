@@ -4,6 +4,10 @@
 - ``preload``: modules the kernel imports before the notebook runs, beyond those the notebook imports;
 - ``environment``: variables set in the kernel (a table of strings).
 
+Section ``[lend]``: course classes whose objects the judge lends to learner code as handles instead of
+copying them into the notebook, each with the operations a handle allows (``CountingList = ["__len__",
+"__getitem__"]``): the state that decides a budget (reads counted, rows written) stays in the judge.
+
 The course's per-cell timeout (nbgrader's ``Execute.timeout``) comes first; the week's own values override it.
 """
 
@@ -25,6 +29,7 @@ class Profile:
     limits: Limits = field(default_factory=Limits)
     preload: tuple[str, ...] = ()
     environment: dict[str, str] = field(default_factory=dict)
+    lend: dict[str, list[str]] = field(default_factory=dict)
 
 
 def load_profile(root: Path, week: str, nbgrader_config: Any = None) -> Profile:
@@ -32,7 +37,12 @@ def load_profile(root: Path, week: str, nbgrader_config: Any = None) -> Profile:
     timeout = (nbgrader_config or {}).get("Execute", {}).get("timeout")
     limits = Limits(cell_seconds=int(timeout)) if isinstance(timeout, int) and timeout > 0 else Limits()
     path = root / "source" / week / "grading.toml"
-    table: dict[str, Any] = dict(tomllib.loads(path.read_text()).get("grading", {})) if path.is_file() else {}
+    document = tomllib.loads(path.read_text()) if path.is_file() else {}
+    table: dict[str, Any] = dict(document.get("grading", {}))
+    lend = document.get("lend", {})
+    if not isinstance(lend, dict) or not all(isinstance(ops, list) and all(isinstance(o, str) for o in ops)
+                                             for ops in lend.values()):
+        raise CourseError(f"{path.relative_to(root)}: [lend] maps class names to lists of operation names")
     known = {f.name for f in fields(Limits)}
     unknown = sorted(set(table) - known - {"preload", "environment"})
     if unknown:
@@ -40,4 +50,4 @@ def load_profile(root: Path, week: str, nbgrader_config: Any = None) -> Profile:
                           f"(known: {', '.join(sorted(known))}, preload, environment)")
     limits = replace(limits, **{k: v for k, v in table.items() if k in known})
     environment = {str(k): str(v) for k, v in table.get("environment", {}).items()}
-    return Profile(limits, tuple(table.get("preload", [])), environment)
+    return Profile(limits, tuple(table.get("preload", [])), environment, {str(k): list(v) for k, v in lend.items()})

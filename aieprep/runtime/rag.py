@@ -4,7 +4,7 @@ Pipeline: the shipped sections (:func:`load_sections`) are cut into word windows
 section and carry the section's heading path (:func:`chunk_sections`); BM25 (``bm25s``, English
 stop-words, Snowball stemming) and dense search (all-MiniLM-L6-v2 vectors in a FAISS inner-product
 index) each rank the chunks, and hybrid search fuses the two rankings by reciprocal rank
-(:func:`rrf`). Both single methods score a chunk **in its page's context**: the chunk's own score
+(``Retriever._fused``). Both single methods score a chunk **in its page's context**: the chunk's own score
 blended with its page's, ``(chunk + w · page) / (1 + w)`` with ``w = PAGE_WEIGHT``. For dense search
 the page's vector is the normalised mean of its chunks' vectors (one FAISS search over chunk and page
 halves of a 768-dimension vector does it); for BM25 a page is one document holding its chunks' words,
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import numpy as np
     import Stemmer
 
-__all__ = ["CORPUS", "Section", "Chunk", "Hit", "load_sections", "chunk_words", "chunk_sections", "rrf",
+__all__ = ["CORPUS", "Section", "Chunk", "Hit", "load_sections", "chunk_sections",
            "Retriever", "pages_of", "DOCS_URL", "course_chunks", "shipped_vectors",
            "shipped_keyword_indexes"]
 
@@ -95,41 +95,23 @@ def load_sections(corpus: Path = CORPUS) -> list[Section]:
         return [Section(r["page"], r["anchor"], tuple(r["path"]), r["text"]) for r in map(json.loads, lines)]
 
 
-def chunk_words(text: str, size: int, overlap: int) -> list[str]:
-    """Windows of ``size`` words, each starting ``size - overlap`` words after the last; the last window
-    ends at the text's end (no window is only overlap). Empty text gives no chunks."""
+def chunk_sections(sections: Iterable[Section], size: int = CHUNK_WORDS, overlap: int = CHUNK_OVERLAP) -> list[Chunk]:
+    """Windows of ``size`` words of each section (never across sections), each starting ``size - overlap``
+    words after the last; a section's last window ends at its end. Numbered from 0; empty sections give none.
+    (Week 5's ``chunk_fixed`` exercise asks for the same windows: the learner writes their own.)"""
     if size < 1:
         raise ValueError("size must be at least 1")
     if not 0 <= overlap < size:
         raise ValueError("overlap must be at least 0 and smaller than size")
-    words = text.split()
-    step = size - overlap
-    chunks = []
-    for start in range(0, len(words), step):
-        chunks.append(" ".join(words[start:start + size]))
-        if start + size >= len(words):
-            break
-    return chunks
-
-
-def chunk_sections(sections: Iterable[Section], size: int = CHUNK_WORDS, overlap: int = CHUNK_OVERLAP) -> list[Chunk]:
-    """Word windows of each section (never across sections), numbered from 0; empty sections give none."""
     chunks: list[Chunk] = []
     for section in sections:
-        for text in chunk_words(section.text, size, overlap):
-            chunks.append(Chunk(len(chunks), section.page, section.anchor, section.path, text))
+        words = section.text.split()
+        for start in range(0, len(words), size - overlap):
+            chunks.append(Chunk(len(chunks), section.page, section.anchor, section.path,
+                                " ".join(words[start:start + size])))
+            if start + size >= len(words):
+                break
     return chunks
-
-
-def rrf(rankings: Sequence[Sequence[int]], k: int = 60) -> list[tuple[int, float]]:
-    """Reciprocal-rank fusion: each id scores Σ 1 / (k + rank) over the rankings it is in (rank from 1);
-    ids by score, highest first, ties by first appearance."""
-    scores: dict[int, float] = {}
-    for ranking in rankings:
-        for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
-    order = {item: i for i, item in enumerate(scores)}
-    return sorted(scores.items(), key=lambda pair: (-pair[1], order[pair[0]]))
 
 
 def pages_of(hits: Iterable[Hit]) -> list[str]:
@@ -227,7 +209,7 @@ class Retriever:
         return self.search_many([query], k, "dense")[0]
 
     def hybrid(self, query: str, k: int = 5, pool: int = 100) -> list[Hit]:
-        """Dense search's and BM25's top ``pool`` fused by :func:`rrf` (dense first, so it wins ties); the fused
+        """Dense search's and BM25's top ``pool`` fused by reciprocal rank (dense first, so it wins ties); the fused
         score is the hit's score."""
         return self.search_many([query], k, "hybrid", pool)[0]
 
@@ -262,9 +244,19 @@ class Retriever:
             return dense
         results = []
         for query, found in zip(queries, dense):
-            fused = rrf([[hit.chunk.id for hit in found], [hit.chunk.id for hit in self.bm25(query, pool)]])[:k]
-            results.append([Hit(self.chunks[i], score, rank) for rank, (i, score) in enumerate(fused, 1)])
+            results.append(self._fused(found, self.bm25(query, pool), k))
         return results
+
+    def _fused(self, dense: list[Hit], keyword: list[Hit], k: int, rrf_k: int = 60) -> list[Hit]:
+        """The top ``k`` of two rankings of hits by reciprocal rank: each chunk scores the sum of
+        1 / (rrf_k + rank) over the rankings it is in; ties go to dense search's order, then BM25's."""
+        scores: dict[int, float] = {}
+        for ranking in (dense, keyword):
+            for rank, hit in enumerate(ranking, start=1):
+                scores[hit.chunk.id] = scores.get(hit.chunk.id, 0.0) + 1.0 / (rrf_k + rank)
+        order = {chunk_id: i for i, chunk_id in enumerate(scores)}
+        best = sorted(scores.items(), key=lambda pair: (-pair[1], order[pair[0]]))[:k]
+        return [Hit(self.chunks[i], score, rank) for rank, (i, score) in enumerate(best, 1)]
 
 
 def course_chunks() -> list[Chunk]:

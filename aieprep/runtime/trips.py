@@ -23,8 +23,8 @@ definitions):
   (word overlap with the questions and answers).
 
 Every tool raises ``ValueError`` with a message a model can act on (the known cities, the date range …)
-when its arguments are wrong. :func:`plan_trip` is the reference planner a trip-planning agent is judged
-against. Standard library only.
+when its arguments are wrong. Standard library only. (The
+reference planner Week 6's ``choose_trip`` is judged against lives in its hidden tests, not here.)
 """
 
 from __future__ import annotations
@@ -36,13 +36,12 @@ import re
 from collections.abc import Callable
 from datetime import date as Date
 from functools import lru_cache
-from itertools import product
 from pathlib import Path
 from typing import Any, Literal
 
 __all__ = ["DATA", "CITIES", "FIRST_DATE", "LAST_DATE", "INJECTED_HOTEL_ID", "DESTRUCTIVE", "TOOLS",
            "load_flights", "load_hotels", "load_orders", "load_faq", "search_flights", "search_hotels",
-           "get_reviews", "book_hotel", "book_flight", "get_weather", "lookup_order", "search_faq", "plan_trip"]
+           "get_reviews", "book_hotel", "book_flight", "get_weather", "lookup_order", "search_faq"]
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "trips"
 CITIES = ("Amsterdam", "Berlin", "Lisbon", "Madrid", "Paris", "Prague", "Rome", "Vienna")
@@ -270,35 +269,3 @@ def search_faq(query: str) -> list[dict]:
 
 TOOLS: dict[str, Callable[..., Any]] = {f.__name__: f for f in (
     search_flights, search_hotels, get_reviews, book_hotel, book_flight, get_weather, lookup_order, search_faq)}
-
-
-# --- the reference planner ---------------------------------------------------------------------
-
-def plan_trip(origin: str, destination: str, depart_date: str, return_date: str, budget: int) -> dict | None:
-    """The best round trip within a budget, by a fixed rule (the reference an agent's plan is checked against).
-
-    Candidates are every combination of an outbound flight ``origin`` -> ``destination`` on ``depart_date``,
-    a return flight ``destination`` -> ``origin`` on ``return_date`` (any number of stops) and a hotel in
-    ``destination`` with check_in = ``depart_date`` and nights = days from ``depart_date`` to ``return_date``,
-    whose total = outbound price + return price + price_per_night * nights is at most ``budget``. The plan
-    is the candidate with the highest hotel rating; among those, the lowest total; remaining ties go to the
-    smallest hotel id, then outbound flight id, then return flight id (ids compared as strings).
-
-    Returns ``{"outbound": flight, "return": flight, "hotel": hotel listing as search_hotels gives it,
-    with "total" for the stay, "total": the trip's total}``, or None when no candidate fits the budget.
-    """
-    nights = (Date.fromisoformat(_date(return_date, "return_date"))
-              - Date.fromisoformat(_date(depart_date, "depart_date"))).days
-    if nights < 1:
-        raise ValueError(f"return_date {return_date!r} must be after depart_date {depart_date!r}")
-    budget = _int(budget, "budget", 0)
-    outbound = search_flights(origin, destination, depart_date)
-    back = search_flights(destination, origin, return_date)
-    hotels = search_hotels(destination, depart_date, nights)
-    fits = [(h, o, r, o["price"] + r["price"] + h["total"]) for h, o, r in product(hotels, outbound, back)
-            if o["price"] + r["price"] + h["total"] <= budget]
-    if not fits:
-        return None
-    hotel, out, ret, total = min(fits, key=lambda c: (-c[0]["rating"], c[3], c[0]["id"], c[1]["id"], c[2]["id"]))
-    return {"outbound": out, "return": ret, "hotel": hotel, "total": total}
-

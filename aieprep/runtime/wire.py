@@ -26,8 +26,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import collections
+import collections.abc
+import dataclasses
+import functools
 import inspect
 import json
+import random
 import select
 import socket
 import struct
@@ -282,6 +286,36 @@ _ORDER: dict[str, Callable[[Any, Any], Any]] = {"lt": lambda a, b: a < b, "le": 
                                                "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
 _OPS = {"lt", "le", "gt", "ge", "call", "callmethod", "getattr", "setattr", "len", "bool", "iter", "next", "getitem", "setitem", "contains",
         "enter", "exit", "await", "repr", "str"}
+# The request each special method answers, for the capabilities of a lent object.
+_PROTOCOL = {"__call__": "call", "__len__": "len", "__getitem__": "getitem", "__iter__": "iter", "__next__": "next",
+             "__contains__": "contains", "__bool__": "bool", "__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge",
+             "__enter__": "enter", "__exit__": "exit"}
+_CALLABLES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.BuiltinMethodType,
+              types.MethodWrapperType, functools.partial)
+# Library objects a test may lend, with the methods they are lent for (a seeded random.Random for jitter).
+_RANDOM_METHODS = frozenset({"random", "uniform", "randint", "randrange", "choice", "choices", "gauss", "sample",
+                             "shuffle", "getrandbits"})
+_NUMPY_RANDOM_METHODS = frozenset({"random", "choice", "integers", "uniform", "normal", "permutation", "shuffle",
+                                   "standard_normal"})
+
+
+def _library_lending() -> list[tuple[type, frozenset[str]]]:
+    np = _numpy()
+    lent: list[tuple[type, frozenset[str]]] = [(random.Random, _RANDOM_METHODS)]
+    if np is not None:
+        lent.append((np.random.Generator, _NUMPY_RANDOM_METHODS))
+    return lent
+MAX_RANGE = 1_000_000  # items a range received may hold (it expands when used)
+
+
+class Capability:
+    """What a handle to one of the judge's objects allows: the requests (``ops``) and the public methods
+    (``methods``) the object was lent for. Nothing else is served: no attribute reads, no writes."""
+
+    __slots__ = ("ops", "methods")
+
+    def __init__(self, ops: frozenset[str], methods: frozenset[str] = frozenset()) -> None:
+        self.ops, self.methods = ops, methods
 
 
 class Peer:
@@ -299,7 +333,9 @@ class Peer:
         self.course_names = course_names
         self.private = private
         self.extra_ops = extra_ops or {}
+        self.lend: dict[str, frozenset[str]] = {}  # course classes lent, not copied, and the operations lent
         self.handles: dict[int, Any] = {}
+        self._caps: dict[int, Capability] = {}
         self._handle_ids: dict[int, int] = {}
         self._stand_ins: dict[str, type] = {}
         self._course_kinds: dict[type, bool] = {}
@@ -308,6 +344,42 @@ class Peer:
         self._reading = False
         self._replies: dict[int, dict[str, Any]] = {}
         self._last_id = 0
+
+    def set_lending(self, lend: dict[str, list[str]]) -> None:
+        """Course classes whose objects this side lends as handles instead of copying them, each with the
+        operations a handle allows (special methods such as ``__getitem__``, or public method names)."""
+        self.lend = {str(name): frozenset(map(str, ops)) for name, ops in lend.items()}
+        self._course_kinds.clear()
+
+    def release_handles(self) -> None:
+        """Forget every object handed out so far (the end of a test): the other side's handles go dead."""
+        self.handles.clear()
+        self._handle_ids.clear()
+        self._caps.clear()
+
+    def capability(self, value: Any) -> Capability:
+        """What a handle to ``value``, an object of this (private) side, allows: the operations its lending
+        names for a lent course class; for a class of the tests or the course, its public methods and the
+        special methods it defines; next() for an iterator; a call for a function; else repr() and str()."""
+        kind = type(value)
+        shown = frozenset({"repr", "str"})
+        lent = self.lend.get(kind.__name__) if self.course_classes(kind.__name__) is kind else None
+        if lent is None and kind.__module__ == "__main__":
+            lent = frozenset(name for cls in kind.__mro__ if cls.__module__ == "__main__"
+                             for name, member in vars(cls).items()
+                             if callable(member) and (name in _PROTOCOL or not name.startswith("_")))
+        if lent is not None:
+            ops = {_PROTOCOL[name] for name in lent if name in _PROTOCOL and callable(getattr(kind, name, None))}
+            methods = frozenset(name for name in lent if not name.startswith("_") and callable(getattr(kind, name, None)))
+            return Capability(shown | ops | ({"callmethod"} if methods else set()), methods)
+        if isinstance(value, collections.abc.Iterator):
+            return Capability(shown | {"iter", "next"})
+        for cls, methods in _library_lending():
+            if isinstance(value, cls):
+                return Capability(shown | {"callmethod"}, methods)
+        if isinstance(value, _CALLABLES) or isinstance(value, (type, _HttpGate)):
+            return Capability(shown | {"call"})
+        return Capability(shown)
 
     def set_course_names(self, names: set[str]) -> None:
         """The names of the course's classes, whose instances cross by value."""
@@ -323,12 +395,17 @@ class Peer:
             handle = len(self.handles) + 1
             self.handles[handle] = value
             self._handle_ids[key] = handle
+            if self.private:
+                self._caps[handle] = self.capability(value)
         info: dict[str, Any] = {"type": type(value).__name__[:100]}
         name = getattr(value, "__name__", None) if isinstance(value, (types.FunctionType, types.MethodType, type)) else None
         if type(name) is str:
             info["name"] = name[:200]  # for messages: check() names the function it calls
         if inspect.iscoroutinefunction(value):
             info["coro_fn"] = True
+        elif self.private:
+            if self._caps[handle].methods:
+                info["m"] = sorted(self._caps[handle].methods)
         elif not callable(value) or isinstance(type(value), type) and not isinstance(value, (types.FunctionType, type)):
             methods = {name for cls in type(value).__mro__[:-1] for name, member in vars(cls).items()
                        if isinstance(member, types.FunctionType) and not name.startswith("__")
@@ -369,6 +446,7 @@ class Peer:
             course = course_kinds.get(kind)
             if course is None:
                 course = course_kinds[kind] = (kind.__name__ in self.course_names
+                                               and kind.__name__ not in self.lend
                                                and self.course_classes(kind.__name__) is kind
                                                and not issubclass(kind, BaseException)
                                                and not any("__call__" in vars(c) for c in kind.__mro__))
@@ -378,7 +456,7 @@ class Peer:
                 return {"k": "state", "d": [[name, node(v)] for name, v in value.state.items()],
                         "base": node(value.base)}
             if kind is int:
-                return {"k": "bigint", "v": str(value)}
+                return {"k": "bigint", "x": format(value, "x")}  # hex: str() refuses ints of over 4,300 digits
             if kind is list:
                 if all(type(x) in _PLAIN_SCALARS for x in value):  # a list of plain values: as it is
                     return {"k": "list", "s": value}
@@ -395,6 +473,16 @@ class Peer:
                 return {"k": "complex", "v": [value.real, value.imag]}
             if kind is range:
                 return {"k": "range", "v": [value.start, value.stop, value.step]}
+            if kind is slice:
+                return {"k": "slice", "v": [node(value.start), node(value.stop), node(value.step)]}
+            if kind.__module__.startswith("aieprep.") and dataclasses.is_dataclass(kind):  # a course record (Hit)
+                return {"k": "record", "cls": _qualified(kind),
+                        "d": [[f.name, node(getattr(value, f.name))] for f in dataclasses.fields(value)]}
+            if kind.__name__ in ("Response", "Request") and kind.__module__.split(".")[0] in ("httpx", "httpx2"):
+                return _http_message(value, node)
+            if self.private and _is_llm_client(value):  # lent as the real SDK over a gate to its server
+                return {"k": "llm", "async": _is_async_client(value), "base": str(value.base_url),
+                        "retries": int(value.max_retries), "gate": node(_HttpGate(value))}
             if kind is collections.deque:
                 return {"k": "deque", "v": [node(x) for x in value], "max": value.maxlen}
             if kind is collections.Counter or kind is collections.OrderedDict:
@@ -648,13 +736,42 @@ class Peer:
         if kind == "frozenset":
             return frozenset(value_of(x) for x in v) if type(v) is list else _bad(kind)
         if kind == "bigint":
-            return int(str(v)[:100_000])
+            digits = item.get("x")
+            if type(digits) is not str or len(digits) > 1_000_000:
+                raise ProtocolError("a bad big int")
+            return int(digits, 16)
         if kind == "bytes":
             return base64.b64decode(str(v))
         if kind == "complex":
             return complex(float(v[0]), float(v[1])) if type(v) is list and len(v) == 2 else _bad(kind)
         if kind == "range":
-            return range(*[int(x) for x in v]) if type(v) is list and len(v) == 3 else _bad(kind)
+            if type(v) is not list or len(v) != 3 or not all(type(x) is int for x in v):
+                return _bad(kind)
+            span = range(*v)
+            if len(span) > MAX_RANGE:
+                raise ProtocolError(f"a range of {len(span):,} items (at most {MAX_RANGE:,} may cross)")
+            return span
+        if kind in ("response", "request"):
+            return _rebuild_http(item, value_of)
+        if kind == "record":
+            cls = _lookup_class(item.get("cls"))
+            fields = item.get("d")
+            if cls is None or not cls.__module__.startswith("aieprep.") or not dataclasses.is_dataclass(cls) \
+                    or type(fields) is not list:
+                raise ProtocolError("a bad record")
+            names = {f.name for f in dataclasses.fields(cls)}
+            record = object.__new__(cls)
+            for pair in fields:
+                if type(pair) is list and len(pair) == 2 and pair[0] in names:
+                    object.__setattr__(record, pair[0], value_of(pair[1]))
+            return record
+        if kind == "slice":
+            return slice(*(value_of(x) for x in v)) if type(v) is list and len(v) == 3 else _bad(kind)
+        if kind == "llm":
+            gate = value_of(item.get("gate"))
+            if not isinstance(gate, Remote) or type(item.get("base")) is not str or type(item.get("retries")) is not int:
+                raise ProtocolError("a bad model client")
+            return lent_client(gate, item["base"], item["retries"], item.get("async") is True)
         if kind == "ndarray":
             dtype = _numeric_dtype(np, item)
             shape = tuple(int(x) for x in item.get("shape", []))
@@ -686,7 +803,7 @@ class Peer:
                 raise ProtocolError("a reference to an object this side never sent")
             if method is None:
                 return self.handles[handle]
-            if type(method) is not str or (self.private and method.startswith("_")):
+            if type(method) is not str or (self.private and method not in self._caps[handle].methods):
                 raise ProtocolError("a bad method reference")
             return getattr(self.handles[handle], method)
         if kind == "state":
@@ -832,6 +949,8 @@ class Peer:
             if op in self.extra_ops:
                 value = self.extra_ops[op](*args, **kwargs)
             elif op in _OPS and type(handle) is int and handle in self.handles:
+                if self.private:
+                    self._check_lent(op, handle, args)
                 value = self._do(op, self.handles[handle], args, kwargs)
             else:
                 raise ProtocolError(f"an unknown request {str(op)[:40]!r}")
@@ -875,6 +994,21 @@ class Peer:
             return set(obj)
         return None
 
+    def _check_lent(self, op: str, handle: int, args: list[Any]) -> None:
+        """Refuse what a handle to one of this side's objects was not lent for."""
+        cap = self._caps[handle]
+        if op == "getattr" and args and args[0] in _PUBLIC_DUNDERS:
+            return
+        if op == "callmethod" and args and args[0] in cap.methods:
+            return
+        if op == "bool" or op in cap.ops and op not in ("getattr", "setattr", "setitem", "callmethod"):
+            return
+        name = type(self.handles[handle]).__name__
+        if op in ("getattr", "callmethod"):
+            raise AttributeError(f"{str(args[0] if args else '')[:80]!r} is not lent with this {name} object "
+                                 f"(it allows: {', '.join(sorted(cap.methods | cap.ops - {'repr', 'str'})) or 'nothing'})")
+        raise TypeError(f"a test's {name} object is not lent for {op}")
+
     def _do(self, op: str, target: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
         if op == "call":
             result = target(*args, **kwargs)
@@ -889,9 +1023,12 @@ class Peer:
             return run_coroutine(result) if inspect.iscoroutine(result) else result
         if op == "getattr":
             name = args[0] if args else None
-            if type(name) is not str or (self.private and name.startswith("_") and name not in _PUBLIC_DUNDERS):
+            if type(name) is not str or (self.private and name not in _PUBLIC_DUNDERS):
                 raise AttributeError(f"{str(name)[:80]!r} cannot be read from a test's object")
-            return getattr(target, name)
+            value = getattr(target, name)
+            if self.private and type(value) is not str:
+                raise AttributeError(f"{name!r} cannot be read from a test's object")
+            return value
         if op == "setattr":
             if self.private:
                 raise AttributeError("a test's objects are read-only")
@@ -1068,3 +1205,138 @@ def run_coroutine(coroutine: Any) -> Any:
         raise outcome["error"]
     return outcome.get("value")
 
+
+
+# --- model clients: lent as the real SDK, whose only way out is one HTTP request to its own server ------------
+
+class GateError(Exception):
+    """A lent model client's request did not reach its server: ``args`` are (kind, name, message), kind one
+    of "timeout", "connect" or "transport"."""
+
+
+def _is_llm_client(value: Any) -> bool:
+    openai = sys.modules.get("openai")
+    return openai is not None and isinstance(value, (openai.OpenAI, openai.AsyncOpenAI))
+
+
+def _is_async_client(value: Any) -> bool:
+    openai = sys.modules.get("openai")
+    return openai is not None and isinstance(value, openai.AsyncOpenAI)
+
+
+_GATE_METHODS = frozenset({"GET", "POST", "DELETE"})
+_HOP_HEADERS = frozenset({"host", "content-length", "connection", "transfer-encoding", "accept-encoding",
+                          "content-encoding", "keep-alive"})
+
+
+class _HttpGate:
+    """The judge's side of a lent model client: sends one HTTP request to the origin and path of the
+    client's ``base_url`` (through the client's own transport, so a test's injected network faults apply)
+    and answers plain data. Any other URL is refused: the gate fetches nothing else."""
+
+    def __init__(self, client: Any) -> None:
+        from urllib.parse import urlsplit
+
+        self._client = client
+        base = urlsplit(str(client.base_url))
+        self._origin = (base.scheme, base.hostname, base.port)
+        self._path = base.path.rstrip("/")
+        self._sync: Any = None
+
+    def _http(self) -> Any:
+        if not _is_async_client(self._client):
+            return self._client._client
+        if self._sync is None:
+            import httpx2
+
+            self._sync = httpx2.Client()
+        return self._sync
+
+    def __call__(self, method: Any, url: Any, headers: Any, body: Any, timeout: Any) -> list[Any]:
+        from urllib.parse import urlsplit
+
+        if type(method) is not str or method.upper() not in _GATE_METHODS or type(url) is not str:
+            raise GateError("transport", "RequestRefused", "only GET, POST and DELETE to the model's own URL")
+        target = urlsplit(url)
+        if (target.scheme, target.hostname, target.port) != self._origin or \
+                not (target.path + "/").startswith(self._path + "/"):
+            raise GateError("transport", "RequestRefused", "a lent model client reaches only its own model")
+        if type(headers) is not list or not all(type(p) is list and len(p) == 2 and all(type(x) is str for x in p)
+                                                 for p in headers) or type(body) is not bytes:
+            raise GateError("transport", "RequestRefused", "a malformed request")
+        seconds = float(timeout) if isinstance(timeout, (int, float)) and 0 < timeout < 120 else 120.0
+        kept = [(k, v) for k, v in headers if k.lower() not in _HOP_HEADERS]
+        try:
+            response = self._http().request(method.upper(), url, headers=kept, content=body, timeout=seconds)
+        except Exception as error:  # noqa: BLE001 (the SDK on the other side turns it into its own error)
+            name = type(error).__name__
+            kind = "timeout" if "Timeout" in name else "connect" if "Connect" in name else "transport"
+            raise GateError(kind, name[:60], str(error)[:300]) from None
+        out = [[k, v] for k, v in response.headers.items() if k.lower() not in _HOP_HEADERS]
+        return [int(response.status_code), out, bytes(response.content)]
+
+
+def lent_client(gate: Any, base_url: str, max_retries: int, is_async: bool) -> Any:
+    """An ``openai.OpenAI`` (or ``AsyncOpenAI``) client whose HTTP requests travel through ``gate`` (a test's
+    model client, lent by the judge): the learner's code gets the real SDK, the judge keeps the server."""
+    import openai
+    import httpx2
+
+    def forward(request: Any, body: bytes) -> Any:
+        timeout = (request.extensions.get("timeout") or {}).get("read")
+        try:
+            status, headers, content = gate(request.method, str(request.url), [list(p) for p in request.headers.items()],
+                                            body, timeout)
+        except GateError as error:
+            kind, name, message = (list(error.args) + ["", "", ""])[:3]
+            cls = {"timeout": httpx2.ReadTimeout, "connect": httpx2.ConnectError}.get(kind, httpx2.TransportError)
+            raise cls(f"{name}: {message}", request=request) from None
+        if type(status) is not int or type(content) is not bytes or type(headers) is not list:
+            raise httpx2.TransportError("a bad answer from the model's gate", request=request)
+        return httpx2.Response(status, headers=[tuple(p) for p in headers], content=content, request=request)
+
+    class Forward(httpx2.BaseTransport):
+        def handle_request(self, request: Any) -> Any:
+            return forward(request, request.read())
+
+    class AsyncForward(httpx2.AsyncBaseTransport):
+        async def handle_async_request(self, request: Any) -> Any:
+            body = await request.aread()
+            return await asyncio.to_thread(forward, request, body)
+
+    if is_async:
+        return openai.AsyncOpenAI(base_url=base_url, api_key="course-model", max_retries=max_retries,
+                                  http_client=httpx2.AsyncClient(transport=AsyncForward()))
+    return openai.OpenAI(base_url=base_url, api_key="course-model", max_retries=max_retries,
+                         http_client=httpx2.Client(transport=Forward()))
+
+
+def _http_message(value: Any, node: Callable[[Any], Any]) -> dict[str, Any]:
+    """An httpx response or request as data (an API error's ``response``: status, headers, body)."""
+    request = value if type(value).__name__ == "Request" else getattr(value, "_request", None)
+    out: dict[str, Any] = {"k": type(value).__name__.lower(),
+                           "method": str(getattr(request, "method", "GET"))[:20] if request is not None else None,
+                           "url": str(getattr(request, "url", ""))[:2000] if request is not None else None}
+    if out["k"] == "response":
+        try:
+            body = bytes(value.content)
+        except Exception:  # a stream not read: its body stays where it is
+            body = b""
+        out.update(status=int(value.status_code), headers=[[str(k), str(v)] for k, v in value.headers.items()][:200],
+                   body=base64.b64encode(body[:1 << 20]).decode())
+    return out
+
+
+def _rebuild_http(item: dict[str, Any], value_of: Callable[[Any], Any]) -> Any:
+    http: Any = sys.modules.get("httpx2") or sys.modules.get("httpx")
+    if http is None:
+        import httpx2 as http
+    method, url = item.get("method"), item.get("url")
+    request = http.Request(str(method), str(url)) if type(method) is str and type(url) is str else None
+    if item["k"] == "request":
+        return request if request is not None else _bad("request")
+    status, headers = item.get("status"), item.get("headers")
+    if type(status) is not int or type(headers) is not list:
+        return _bad("response")
+    pairs = [(str(p[0]), str(p[1])) for p in headers if type(p) is list and len(p) == 2]
+    return http.Response(status, headers=pairs, content=base64.b64decode(str(item.get("body", ""))), request=request)
