@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +29,15 @@ from nbclient.exceptions import DeadKernelError
 from ..nbgrader_bridge import CourseSettings
 from .outcome import Verdict
 from .rebuild import index_tests
-from .sandbox import Limits, SandboxKernelManager
+from .sandbox import (INSIDE_EMBED_MODEL, INSIDE_HOME, Limits, SandboxKernelManager, confine, kernel_cgroups,
+                      release_cgroups)
 
 __all__ = ["Execution", "GradingFailure", "Job", "KernelSetup", "font_cache", "run_worker"]
 
 TRUNCATED = "\n[output truncated by the grader]\n"
 JUDGE_GRACE_SECONDS = 30  # a test may go on this long after its cell ended (answers in flight), then it fails
-JUDGE_ANSWER_SECONDS = 120  # a judge that does not answer a command in this long is stopped
+JUDGE_ANSWER_SECONDS = 120
+JUDGE_UID = 65534  # "nobody": the judge's user inside its sandbox  # a judge that does not answer a command in this long is stopped
 
 
 class _CappedClient(NotebookClient):
@@ -67,20 +69,51 @@ class Execution:
 
 
 class _JudgeProcess:
-    """The judge of one submission (:mod:`aieprep.grading.judge`), a process of its own outside the sandbox."""
+    """The judge of one submission (:mod:`aieprep.grading.judge`), a process of its own: sandboxed like the
+    kernel (its own namespaces, no network but loopback, a read-only view of the machine, the week's data
+    files, its own cgroup with :attr:`Limits.judge_memory_bytes`), as an unprivileged user with no
+    capabilities. It never sees the course folder: the hidden tests reach it on its stdin."""
 
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+    def __init__(self, proc: asyncio.subprocess.Process, cgroups: list[Path]) -> None:
         self.proc = proc
+        self.cgroups = cgroups
 
     @classmethod
-    async def start(cls, socket_path: Path, cwd: Path, log: Path) -> _JudgeProcess:
-        env = {**os.environ, "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
-               "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-        with open(log, "ab") as handle:
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "aieprep.grading.judge", str(socket_path), stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE, stderr=handle, cwd=str(cwd), env=env, limit=2**24)
-        return cls(proc)
+    async def start(cls, setup: KernelSetup, boot: Path, log: Path) -> _JudgeProcess:
+        limits = setup.limits
+        data_dir = setup.settings.root / "release" / setup.week
+        command = [sys.executable, "-m", "aieprep.grading.judge", str(boot / "judge.sock")]
+        env = {"LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+               "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg", "HF_HUB_OFFLINE": "1",
+               "TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+               "AIEPREP_LIMITS": f"cpu_seconds={limits.cpu_seconds},file_bytes={limits.file_bytes},"
+                                 f"memory_bytes={limits.judge_memory_bytes}"}
+        cgroups: list[Path] = []
+        cwd: Path | None = data_dir
+        if setup.isolate:
+            from aieprep.runtime.embeddings import model_path
+
+            cgroups = kernel_cgroups("j", replace(limits, memory_bytes=limits.judge_memory_bytes,
+                                                  processes=limits.judge_processes))
+            model = setup.environment.get("AIEPREP_EMBED_MODEL") or model_path()
+            env.update({**setup.environment, "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+                        "HOME": INSIDE_HOME, "MPLCONFIGDIR": "/tmp/matplotlib",
+                        "AIEPREP_EMBED_MODEL": INSIDE_EMBED_MODEL if Path(model).is_dir() else model,
+                        "AIEPREP_RLIMIT_AS": "0" if cgroups else "1"})
+            command = confine(command, boot_dir=boot, data_dir=data_dir, week=setup.week, limits=limits,
+                              environment=env, embed_model=model, cgroups=cgroups, uid=JUDGE_UID)
+            env, cwd = {"PATH": "/usr/bin:/bin"}, None
+        else:
+            env = {**os.environ, **setup.environment, **env}
+        try:
+            with open(log, "ab") as handle:
+                proc = await asyncio.create_subprocess_exec(
+                    *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=handle,
+                    cwd=str(cwd) if cwd else None, env=env, limit=2**24)
+        except BaseException:
+            release_cgroups(cgroups)
+            raise
+        return cls(proc, cgroups)
 
     async def send(self, command: dict[str, Any], answer: bool = True) -> dict[str, Any]:
         assert self.proc.stdin is not None
@@ -99,6 +132,7 @@ class _JudgeProcess:
         if self.proc.returncode is None:
             self.proc.kill()
         await self.proc.wait()
+        release_cgroups(self.cgroups)
 
 
 @dataclass(frozen=True)
@@ -154,7 +188,7 @@ async def _grade_one(setup: KernelSetup, take: Callable[[], Job | None], workspa
         shutil.copytree(setup.fonts, boot / "mpl")
     root = setup.settings.root
     try:
-        judge = await _JudgeProcess.start(boot / "judge.sock", root / "release" / setup.week, workspace / "judge.log")
+        judge = await _JudgeProcess.start(setup, boot, workspace / "judge.log")
     except BaseException:
         if mounted:
             subprocess.run(["umount", "-l", str(boot)], check=False, capture_output=True)

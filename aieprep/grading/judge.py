@@ -299,6 +299,9 @@ class _Namespace(dict[str, Any]):
 
 
 def main(argv: list[str]) -> None:
+    from ..runtime.kernel import apply_limits
+
+    apply_limits()  # CPU seconds, file size (and memory, where no cgroup limits it), before any test runs
     judge = Judge(argv[0])
     out = sys.stdout
     sys.stdout = sys.stderr  # prints of the course's code never corrupt the answers

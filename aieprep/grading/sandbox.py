@@ -27,7 +27,8 @@ from jupyter_client.manager import AsyncKernelManager
 from aieprep.runtime.embeddings import model_path
 
 
-__all__ = ["Limits", "SandboxKernelManager", "cgroup_kind", "remove_stale_cgroups", "sandbox_available"]
+__all__ = ["Limits", "SandboxKernelManager", "cgroup_kind", "confine", "kernel_cgroups", "release_cgroups",
+           "remove_stale_cgroups", "sandbox_available"]
 
 INSIDE_HOME = "/home/learner"
 INSIDE_EMBED_MODEL = "/opt/aieprep/embedding-model"  # where the sandbox shows the embedding model, read-only
@@ -49,6 +50,8 @@ class Limits:
     shm_bytes: int = 64 * 2**20  # /dev/shm
     boot_bytes: int = 16 * 2**20  # the boot folder shared with the grader (sockets), a tmpfs when root
     cpu_share: float = 1.0  # cores a kernel may use at most (cgroup cpu quota), so one cannot starve the others
+    judge_memory_bytes: int = 2 * 2**30  # the judge's own memory (what a submission hands it counts here)
+    judge_processes: int = 64  # the judge's threads and processes
 
 
 def sandbox_available() -> str | None:
@@ -86,7 +89,7 @@ def remove_stale_cgroups(min_age_seconds: float = 600) -> None:
     is spared by its age)."""
     for base in [CGROUP_V1 / "memory" / "aieprep", CGROUP_V1 / "pids" / "aieprep", CGROUP_V1 / "cpu" / "aieprep",
                  CGROUP_V1 / "aieprep"]:
-        for stale in base.glob("k-*") if base.is_dir() else []:
+        for stale in [*base.glob("k-*"), *base.glob("j-*")] if base.is_dir() else []:
             try:
                 if time.time() - stale.stat().st_mtime > min_age_seconds:
                     stale.rmdir()
@@ -138,6 +141,69 @@ def _system_binds() -> list[str]:
     return binds
 
 
+def confine(command: list[str], *, boot_dir: Path, data_dir: Path | None, week: str, limits: Limits,
+            environment: dict[str, str], embed_model: str | None, cgroups: list[Path],
+            uid: int | None = None) -> list[str]:
+    """``command`` inside bubblewrap: its own namespaces (no network but loopback), the read-only view of the
+    machine described above, private ``/tmp``, home and ``/dev/shm``, the week's data files read-only in its
+    working folder, ``boot_dir`` read-write, ``environment`` only, and the cgroups joined before it starts.
+    ``uid`` runs it as that user inside, with no capabilities."""
+    workdir = f"{INSIDE_HOME}/{week}"
+    cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
+           "--dev", "/dev", "--proc", "/proc", "--size", str(limits.shm_bytes), "--tmpfs", "/dev/shm"]
+    if uid is not None:
+        cmd += ["--uid", str(uid), "--gid", str(uid), "--cap-drop", "ALL"]
+    cmd += _system_binds()
+    cmd += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
+            "--size", str(limits.tmp_bytes), "--tmpfs", INSIDE_HOME]
+    # What the process needs back from the hidden folders (after them, or they would cover it again):
+    # the interpreter, the environment, aieprep, and its own private folder.
+    needed = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(__file__).resolve().parents[1]}
+    for path in sorted(needed):
+        cmd += ["--ro-bind", str(path), str(path)]
+    cmd += ["--bind", str(boot_dir), str(boot_dir)]
+    if embed_model and Path(embed_model).is_dir():  # at a fixed place, never inside the private /tmp or home
+        cmd += ["--ro-bind", str(Path(embed_model).resolve()), INSIDE_EMBED_MODEL]
+    if data_dir is not None:
+        for item in sorted(data_dir.iterdir()):
+            if item.suffix != ".ipynb" and not item.name.startswith("."):
+                cmd += ["--ro-bind", str(item), f"{workdir}/{item.name}"]
+    cmd += ["--dir", workdir, "--remount-ro", "/", "--chdir", workdir]  # the root itself takes no files
+    for key, value in environment.items():
+        cmd += ["--setenv", key, value]
+    if cgroups:
+        procs = " ".join(str(d / "cgroup.procs") for d in cgroups)
+        return ["sh", "-c", f'set -e; for f in {procs}; do echo $$ > "$f"; done; exec "$@"', "sh", *cmd, "--", *command]
+    return [*cmd, "--", *command]
+
+
+def kernel_cgroups(prefix: str, limits: Limits) -> list[Path]:
+    """New cgroups (memory, pids, cpu) for one sandboxed process, with ``limits`` set; empty when the
+    machine does not let us create them (an address-space rlimit is used instead)."""
+    dirs = _cgroup_dirs(f"{prefix}-{uuid.uuid4().hex[:12]}")
+    _set_cgroup_limits(dirs, limits)
+    return dirs
+
+
+def release_cgroups(dirs: list[Path]) -> None:
+    """Kill whatever is left in ``dirs`` and remove them."""
+    for d in dirs:
+        for _ in range(50):
+            procs = (d / "cgroup.procs").read_text().split() if (d / "cgroup.procs").exists() else []
+            for pid in procs:
+                try:
+                    os.kill(int(pid), 9)
+                except (ProcessLookupError, ValueError):
+                    pass
+            try:
+                d.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:  # still busy: the killed processes are being reaped
+                time.sleep(0.05)
+
+
 class SandboxKernelManager(AsyncKernelManager):
     """Starts ``python -m aieprep.runtime.kernel`` inside bubblewrap (or, with ``isolate=False``, directly: for
     measuring what the sandbox costs), over Unix sockets in a private folder."""
@@ -154,8 +220,7 @@ class SandboxKernelManager(AsyncKernelManager):
         self.transport = "ipc"
         self.ip = str(boot_dir / "kernel")
         self.connection_file = str(boot_dir / "kernel.json")
-        self.sb_cgroups = _cgroup_dirs(f"k-{uuid.uuid4().hex[:12]}") if isolate else []
-        _set_cgroup_limits(self.sb_cgroups, limits)
+        self.sb_cgroups = kernel_cgroups("k", limits) if isolate else []
         self.sb_workdir = boot_dir / "work"  # used only without isolation
         # The embedding model, extracted once on the host and shown read-only (never extracted per kernel).
         self.sb_embed_model = self.sb_extra_env.get("AIEPREP_EMBED_MODEL") or model_path()
@@ -189,31 +254,9 @@ class SandboxKernelManager(AsyncKernelManager):
         kernel = [sys.executable, "-m", "aieprep.runtime.kernel", str(self.sb_boot_dir), "-f", self.connection_file]
         if not self.sb_isolate:
             return kernel
-        workdir = f"{INSIDE_HOME}/{self.sb_week}"
-        cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
-               "--dev", "/dev", "--proc", "/proc", "--size", str(self.sb_limits.shm_bytes), "--tmpfs", "/dev/shm"]
-        cmd += _system_binds()
-        cmd += ["--size", str(self.sb_limits.tmp_bytes), "--tmpfs", "/tmp",
-                "--size", str(self.sb_limits.tmp_bytes), "--tmpfs", INSIDE_HOME]
-        # What the kernel needs back from the hidden folders (after them, or they would cover it again):
-        # the interpreter, the environment, aieprep, and its own private folder.
-        needed = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(__file__).resolve().parents[1]}
-        for path in sorted(needed):
-            cmd += ["--ro-bind", str(path), str(path)]
-        cmd += ["--bind", str(self.sb_boot_dir), str(self.sb_boot_dir)]
-        if Path(self.sb_embed_model).is_dir():  # at a fixed place, never inside the private /tmp or home
-            cmd += ["--ro-bind", str(Path(self.sb_embed_model).resolve()), INSIDE_EMBED_MODEL]
-        if self.sb_data_dir is not None:
-            for item in sorted(self.sb_data_dir.iterdir()):
-                if item.suffix != ".ipynb" and not item.name.startswith("."):
-                    cmd += ["--ro-bind", str(item), f"{workdir}/{item.name}"]
-        cmd += ["--dir", workdir, "--remount-ro", "/", "--chdir", workdir]  # the root itself takes no files
-        for key, value in self.environment().items():
-            cmd += ["--setenv", key, value]
-        if self.sb_cgroups:
-            procs = " ".join(str(d / "cgroup.procs") for d in self.sb_cgroups)
-            return ["sh", "-c", f'set -e; for f in {procs}; do echo $$ > "$f"; done; exec "$@"', "sh", *cmd, "--", *kernel]
-        return [*cmd, "--", *kernel]
+        return confine(kernel, boot_dir=self.sb_boot_dir, data_dir=self.sb_data_dir, week=self.sb_week,
+                       limits=self.sb_limits, environment=self.environment(), embed_model=self.sb_embed_model,
+                       cgroups=self.sb_cgroups)
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
         kw["env"] = self.environment() if not self.sb_isolate else {"PATH": "/usr/bin:/bin"}
@@ -229,19 +272,4 @@ class SandboxKernelManager(AsyncKernelManager):
 
     def release(self) -> None:
         """Kill whatever is left in the kernel's cgroups and remove them."""
-        for d in self.sb_cgroups:
-            for _ in range(50):
-                procs = (d / "cgroup.procs").read_text().split() if (d / "cgroup.procs").exists() else []
-                for pid in procs:
-                    try:
-                        os.kill(int(pid), 9)
-                    except (ProcessLookupError, ValueError):
-                        pass
-                try:
-                    d.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:  # still busy: the killed processes are being reaped
-                    time.sleep(0.05)
-
+        release_cgroups(self.sb_cgroups)

@@ -756,8 +756,8 @@ class Peer:
         if kind == "record":
             cls = _lookup_class(item.get("cls"))
             fields = item.get("d")
-            if cls is None or not cls.__module__.startswith("aieprep.") or not dataclasses.is_dataclass(cls) \
-                    or type(fields) is not list:
+            if not isinstance(cls, type) or not cls.__module__.startswith("aieprep.") \
+                    or not dataclasses.is_dataclass(cls) or type(fields) is not list:
                 raise ProtocolError("a bad record")
             names = {f.name for f in dataclasses.fields(cls)}
             record = object.__new__(cls)
