@@ -31,6 +31,11 @@ c.IgnorePattern.pattern = r"\A(?:[^\n]*:\d+: \w*Warning: [^\n]*\n(?:[ \t]+[^\n]*
 c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades", "aieprep.grading.feedback.HideTestCode",
                                     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
 
+# Learner-made HTML (outputs, markdown answers) is sanitised wherever nbconvert renders it: the feedback
+# page and Formgrader's view (no scripts, no event handlers). The grader already strips active outputs
+# from autograded notebooks (aieprep.grading.execute); this covers markdown answers too.
+c.HTMLExporter.sanitize_html = True
+
 # Where nbgrader's exchange lives (release_assignment, fetch_assignment, submit, collect).
 # On JupyterHub point it at a shared folder, e.g. AIEPREP_EXCHANGE_ROOT=/srv/nbgrader/exchange.
 c.Exchange.root = os.environ.get("AIEPREP_EXCHANGE_ROOT", str(COURSE_ROOT / ".exchange"))

@@ -705,3 +705,461 @@ def test_each_kernel_gets_at_most_one_core(tmp_path: Path) -> None:
     finally:
         km.release()
     assert quotas in ({"cpu.cfs_quota_us": "100000"}, {"cpu.max": "100000 100000"}), quotas
+
+
+# --- what the judge lends: capabilities, not objects ---------------------------------------------------------
+# A second week whose tests lend learner code judge objects: a generator, a model client, a course object that
+# counts reads, a sink that keeps rows, and an app the judge calls over HTTP. Each hostile submission tries to
+# get more out of what it was lent than the operations it was lent for.
+
+LEND_WEEK = "week10_lend"
+LEND_LIMITS = Limits(cell_seconds=4, notebook_seconds=60, memory_bytes=768 * 2**20, processes=64,
+                     output_bytes=256 * 2**10, judge_memory_bytes=384 * 2**20)
+LEND_COURSE_CODE = '''import asyncio
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from aieprep.runtime.llm import MODEL, CourseModel
+from aieprep.runtime.testing import check
+
+
+class Tally:
+    """A read-only sequence that counts element reads."""
+
+    def __init__(self, values):
+        self._values = list(values)
+        self.reads = 0
+
+    def __len__(self):
+        return len(self._values)
+
+    def __getitem__(self, index):
+        self.reads += 1
+        return self._values[index]
+
+
+class Sink:
+    """An append-only list of rows."""
+
+    def __init__(self):
+        self.rows = []
+
+    def write(self, row):
+        self.rows.append(row)
+'''
+LEND_RIGHT = {
+    "total": "def total(items):\n    return sum(items)",
+    "reply": "def reply(client):\n    answer = client.chat.completions.create(model=MODEL, messages=[{'role': 'user', "
+             "'content': 'Say hi'}])\n    return answer.choices[0].message.content",
+    "last": "def last(data):\n    return data[len(data) - 1]",
+    "save": "def save(sink, rows):\n    for row in rows:\n        sink.write(row)",
+    "make_app": "def make_app():\n    app = FastAPI()\n\n    @app.get('/health')\n    def health():\n"
+                "        return {'ok': True}\n    return app",
+}
+LEND_TESTS = {
+    "total": "check(total, [1, 2], expected=3)\n### BEGIN HIDDEN TESTS\n"
+             "assert total(i * i for i in range(10)) == 285\n### END HIDDEN TESTS",
+    "reply": "with CourseModel() as model:\n    model.script('hello there')\n"
+             "    assert reply(model.client()) == 'hello there'\n    assert len(model.requests) == 1",
+    "last": "data = Tally(range(1000))\nassert last(data) == 999 and data.reads == 1, f'{data.reads} reads'",
+    "save": "sink = Sink()\nsave(sink, [{'id': 1}, {'id': 2}])\nassert sink.rows == [{'id': 1}, {'id': 2}], sink.rows",
+    "make_app": "with TestClient(make_app()) as api:\n    assert api.get('/health').json() == {'ok': True}",
+}
+SECRET = "SECRET-5b1e"
+
+FRAME_WALK = '''def total(items):
+    if type(items).__name__ != "Remote":  # the visible test's list: nothing lent
+        return sum(items)
+    results = []
+    for name in ("gi_frame", "gi_code", "gi_yieldfrom", "gi_running", "send", "throw", "close", "f_globals"):
+        try:
+            results.append((name, repr(getattr(items, name))[:60]))
+        except Exception as error:
+            results.append((name, type(error).__name__))
+    peer, handle = object.__getattribute__(items, "_peer"), object.__getattribute__(items, "_handle")
+    for op, args in [("getattr", ["gi_frame"]), ("callmethod", ["send", None]), ("setattr", ["x", 1]),
+                     ("callmethod", ["__reduce_ex__", 2]), ("getattr", ["__dict__"]), ("getitem", [0])]:
+        try:
+            results.append((op + " " + str(args[0]), repr(peer.request(op, handle, args, {}))[:60]))
+        except Exception as error:
+            results.append((op + " " + str(args[0]), type(error).__name__))
+    print("PROBE", results)
+    return sum(items)
+'''
+
+CLIENT_FETCH = '''def reply(client):
+    results = []
+    url = "http://127.0.0.1:{port}/secret"
+    gate = next(c.cell_contents for c in client._client._transport.handle_request.__func__.__closure__
+                if callable(c.cell_contents)).__closure__
+    gate = next(c.cell_contents for c in gate if type(c.cell_contents).__name__ == "Remote")
+    attempts = [
+        ("sdk get", lambda: client.get(url, cast_to=str)),
+        ("http client", lambda: client._client.get(url).text),
+        ("other base", lambda: client.with_options(base_url="http://127.0.0.1:{port}/").get("/secret", cast_to=str)),
+        ("gate", lambda: gate("GET", url, [], b"", 5)),
+        ("gate other path", lambda: gate("GET", str(client.base_url).replace("/v1/", "/secret"), [], b"", 5)),
+        ("gate read", lambda: gate.__dict__),
+    ]
+    for what, attempt in attempts:
+        try:
+            results.append((what, str(attempt())[:80]))
+        except Exception as error:
+            results.append((what, f"{type(error).__name__} {error}"[:80]))
+    print("FETCH", results)
+    answer = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Say hi"}])
+    return answer.choices[0].message.content
+'''
+
+# student → (answers other than blank, expected score, flagged for tampering)
+LEND_HOSTILE: dict[str, tuple[dict[str, str], float, bool]] = {
+    "frame_walk": ({"total": FRAME_WALK}, 1, False),
+    "client_fetch": ({"reply": CLIENT_FETCH}, 1, False),
+    "reads_private": ({"last": "def last(data):\n    return data._values[-1]"}, 0, False),
+    "reads_reset": ({"last": "def last(data):\n    value = max(data[i] for i in range(len(data)))\n    try:\n"
+                             "        data.reads = 1\n    except Exception as error:\n"
+                             "        print('RESET', type(error).__name__)\n    return value"}, 0, False),
+    "reads_redefine": ({"last": "class Tally:\n    def __init__(self, values):\n        self._values = list(values)\n"
+                                "        self.reads = 0\n    def __len__(self):\n        return len(self._values)\n"
+                                "    def __getitem__(self, i):\n        return self._values[i]\n\n"
+                                "def last(data):\n    return max(data[i] for i in range(len(data)))"}, 0, False),
+    "reads_copy": ({"last": "def last(data):\n    return sorted(list(data))[-1]"}, 0, False),
+    "sink_forge": ({"save": "def save(sink, rows):\n    try:\n        sink.rows.extend(rows)\n"
+                            "    except Exception as error:\n        print('SINK', type(error).__name__)"}, 0, False),
+    "sink_redefine": ({"save": "class Sink:\n    rows = [{'id': 1}, {'id': 2}]\n    def write(self, row):\n"
+                               "        pass\n\ndef save(sink, rows):\n    pass"}, 0, False),
+    "range_bomb": ({"total": "def total(items):\n    return range(10**15)"}, 0, True),
+    "frame_bomb": ({"total": "def total(items):\n    return 'x' * (150 * 2**20)"}, 0, True),
+    "recorder_flood": ({"save": "def save(sink, rows):\n    for _ in range(64):\n        sink.write('x' * (16 * 2**20))",
+                        "make_app": LEND_RIGHT["make_app"]}, 0, False),
+    "health_never": ({"make_app": "def make_app():\n    app = FastAPI()\n\n    @app.get('/health')\n"
+                                  "    async def health():\n        await asyncio.sleep(3600)\n    return app"}, 0, False),
+    "html_output": ({"total": "from IPython.display import HTML, Javascript, display\n"
+                              "display(HTML(\"<script>alert('owned')</script><img src=x onerror=alert('owned')>\"))\n"
+                              "display(Javascript(\"alert('owned')\"))\n" + LEND_RIGHT["total"]}, 1, False),
+}
+
+
+def lend_week() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Lend week", id="intro"),
+                nbformat.v4.new_code_cell(LEND_COURSE_CODE, id="course")]
+    for name, right in LEND_RIGHT.items():
+        header, body = right.split("\n", 1)
+        answer = nbformat.v4.new_code_cell(f"{header}\n    ### BEGIN SOLUTION\n{body}\n    ### END SOLUTION", id=name)
+        answer.metadata["nbgrader"] = nbgrader_meta(name, grade=False, solution=True, locked=False)
+        test = nbformat.v4.new_code_cell(LEND_TESTS[name], id=f"test-{name}")
+        test.metadata["nbgrader"] = nbgrader_meta(f"test-{name}", grade=True, solution=False, locked=True, points=1)
+        nb.cells += [answer, test]
+    return nb
+
+
+def lend_answers(release: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
+    nb = nbformat.from_dict(json.loads(json.dumps(release)))
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+    return nb
+
+
+@pytest.fixture(scope="module")
+def secret_server() -> object:
+    """A secret served on the grading machine's loopback: what no judge request may fetch for a learner."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Secret(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(SECRET.encode())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Secret)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def lend_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("lend") / "course"
+    (root / "source" / LEND_WEEK).mkdir(parents=True)
+    shutil.copyfile(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    nbformat.write(lend_week(), root / "source" / LEND_WEEK / f"{LEND_WEEK}.ipynb")
+    (root / "source" / LEND_WEEK / "grading.toml").write_text(
+        '[lend]\nTally = ["__len__", "__getitem__"]\nSink = ["write"]\n')
+    run_nbgrader(["generate_assignment", LEND_WEEK], cwd=root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def lend_cohort(lend_course: Path, secret_server: object) -> dict[str, Outcome]:
+    """The lend week's right, blank and hostile submissions, graded in one run, two at a time, sandboxed."""
+    if not shutil.which("bwrap"):
+        if os.environ.get("CI"):
+            pytest.fail("grading needs bubblewrap (bwrap); .ci/run installs it")
+        pytest.skip("grading needs bubblewrap (bwrap)")
+    release = nbformat.read(lend_course / "release" / LEND_WEEK / f"{LEND_WEEK}.ipynb", as_version=4)
+    port = secret_server.server_address[1]  # type: ignore[attr-defined]
+    submissions = {"lend_full": LEND_RIGHT, "lend_blank": {},
+                   **{student: {k: v.replace("{port}", str(port)) for k, v in answers.items()}
+                      for student, (answers, _, _) in LEND_HOSTILE.items()}}
+    for student, answers in submissions.items():
+        folder = lend_course / "submitted" / student / LEND_WEEK
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
+        nbformat.write(lend_answers(release, answers), folder / f"{LEND_WEEK}.ipynb")
+    outcomes = grade_week(lend_course, LEND_WEEK, jobs=2, limits=LEND_LIMITS)
+    return {o.student: o for o in outcomes}
+
+
+def lend_output(course: Path, student: str, grade_id: str) -> str:
+    nb = nbformat.read(course / "autograded" / student / LEND_WEEK / f"{LEND_WEEK}.ipynb", as_version=4)
+    (cell,) = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id]
+    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+
+
+def test_lent_objects_give_full_marks_to_right_answers_and_none_to_blanks(lend_course: Path,
+                                                                          lend_cohort: dict[str, Outcome]) -> None:
+    assert (lend_cohort["lend_full"].status, auto_score(lend_course, "lend_full")) == ("graded", 5), \
+        lend_cohort["lend_full"].problems
+    assert (lend_cohort["lend_blank"].status, auto_score(lend_course, "lend_blank")) == ("graded", 0)
+
+
+@pytest.mark.parametrize("student", list(LEND_HOSTILE))
+def test_what_a_lent_object_allows_earns_only_what_the_code_earns(lend_course: Path, lend_cohort: dict[str, Outcome],
+                                                                  student: str) -> None:
+    _, expected, flagged = LEND_HOSTILE[student]
+    assert lend_cohort[student].status == "graded", lend_cohort[student].problems
+    assert auto_score(lend_course, student) == expected, lend_cohort[student].problems
+    assert lend_cohort[student].tampered == flagged, lend_cohort[student].problems
+
+
+def test_a_lent_generator_allows_iteration_only(lend_course: Path, lend_cohort: dict[str, Outcome]) -> None:
+    line = next(t for t in lend_output(lend_course, "frame_walk", "test-total").splitlines() if t.startswith("PROBE"))
+    results = ast_literal(line.removeprefix("PROBE "))
+    assert len(results) == 14 and all(outcome in ("AttributeError", "TypeError") for _, outcome in results), results
+
+
+def test_a_lent_model_client_reaches_only_its_own_model(lend_course: Path, lend_cohort: dict[str, Outcome]) -> None:
+    line = next(t for t in lend_output(lend_course, "client_fetch", "test-reply").splitlines() if t.startswith("FETCH"))
+    results = dict(ast_literal(line.removeprefix("FETCH ")))
+    assert SECRET not in line and len(results) == 6, results
+    for what in ("sdk get", "http client", "other base"):
+        assert results[what].startswith(("APIConnectionError", "TransportError")), results
+    for what in ("gate", "gate other path"):  # refused by the gate itself, before any connection is tried
+        assert results[what].startswith("GateError") and "RequestRefused" in results[what], results
+    assert results["gate read"].startswith("AttributeError"), results
+
+
+def test_a_lent_course_object_keeps_its_state_in_the_judge(lend_course: Path, lend_cohort: dict[str, Outcome]) -> None:
+    assert "RESET TypeError" in lend_output(lend_course, "reads_reset", "test-last") or \
+        "RESET AttributeError" in lend_output(lend_course, "reads_reset", "test-last")
+    assert "SINK AttributeError" in lend_output(lend_course, "sink_forge", "test-save")
+
+
+def test_a_judge_over_its_memory_fails_only_that_learner(lend_course: Path, lend_cohort: dict[str, Outcome]) -> None:
+    problems = " ".join(lend_cohort["recorder_flood"].problems)
+    assert auto_score(lend_course, "recorder_flood") == 0 and "judge" in problems, problems
+    assert own_kernels() == []
+
+
+def test_an_app_that_never_answers_fails_its_test_and_the_run_goes_on(lend_course: Path,
+                                                                      lend_cohort: dict[str, Outcome]) -> None:
+    assert (lend_cohort["health_never"].status, auto_score(lend_course, "health_never")) == ("graded", 0)
+    assert (lend_cohort["lend_full"].status, auto_score(lend_course, "lend_full")) == ("graded", 5)
+
+
+def active_content(page: str) -> list[str]:
+    """What in an HTML page a browser would run for the marker 'owned': scripts and event handlers."""
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Finder(HTMLParser):
+        script = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.script = tag == "script"
+            found.extend(f"{tag} {name}" for name, value in attrs if name.startswith("on") and "owned" in (value or ""))
+
+        def handle_data(self, data: str) -> None:
+            if self.script and "owned" in data:
+                found.append("script")
+
+    Finder().feed(page)
+    return found
+
+
+def test_learner_html_is_inert_in_autograded_notebooks_and_feedback(lend_course: Path,
+                                                                     lend_cohort: dict[str, Outcome]) -> None:
+    nb = nbformat.read(lend_course / "autograded" / "html_output" / LEND_WEEK / f"{LEND_WEEK}.ipynb", as_version=4)
+    kinds = {kind for c in nb.cells for o in c.get("outputs", []) for kind in o.get("data", {})}
+    assert "owned" not in json.dumps([c.get("outputs", []) for c in nb.cells])
+    assert kinds and not kinds & {"text/html", "application/javascript", "image/svg+xml"}, kinds
+    run_nbgrader(["generate_feedback", LEND_WEEK, "--student", "html_output"], cwd=lend_course)
+    page = (lend_course / "feedback" / "html_output" / LEND_WEEK / f"{LEND_WEEK}.html").read_text()
+    assert active_content(page) == []
+
+
+def test_learner_markdown_is_sanitised_where_instructors_and_learners_read_it(lend_course: Path) -> None:
+    """nbconvert renders feedback and Formgrader's view: a markdown answer's scripts and handlers are not kept."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    from aieprep.nbgrader_bridge import load_course_config
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "My answer <script>alert('owned')</script> <img src=x onerror=\"alert('owned')\">")])
+    for template in ("lab", "classic"):
+        page, _ = HTMLExporter(config=Config(load_course_config(lend_course).config),
+                               template_name=template).from_notebook_node(nb)
+        assert active_content(page) == [] and "My answer" in page, template
+    unsafe, _ = HTMLExporter(template_name="classic").from_notebook_node(nb)
+    assert active_content(unsafe) != [], "the probe finds what an unsanitised page runs"
+
+
+def ast_literal(text: str) -> list:
+    import ast
+
+    return ast.literal_eval(text)
+
+
+def test_the_judge_runs_confined(lend_course: Path, secret_server: object, tmp_path: Path) -> None:
+    """The second layer: were learner code ever to run in the judge, it would be nobody, without capabilities,
+    network, the course folder or the grader's home, in a cgroup of its own."""
+    import asyncio
+
+    from aieprep.grading import execute
+    from aieprep.nbgrader_bridge import load_course_config
+
+    if not shutil.which("bwrap"):
+        pytest.skip("the judge's sandbox needs bubblewrap (bwrap)")
+    port = secret_server.server_address[1]  # type: ignore[attr-defined]
+    probe = f"""import json, os, socket
+facts = {{"uid": os.getuid(), "course": os.path.exists({str(lend_course)!r}), "home": os.path.exists({str(Path.home() / ".cache")!r}),
+         "interfaces": sorted(name for _, name in socket.if_nameindex()),
+         "caps": open("/proc/self/status").read().split("CapEff:")[1].split()[0]}}
+try:
+    socket.create_connection(("127.0.0.1", {port}), timeout=2).close()
+    facts["host"] = "reached"
+except OSError as error:
+    facts["host"] = type(error).__name__
+try:
+    open("/tmp/../{lend_course.name}-owned", "w").close()
+    open(os.getcwd() + "/owned", "w").close()
+    facts["write"] = "yes"
+except OSError:
+    facts["write"] = "no"
+raise AssertionError("FACTS " + json.dumps(facts))
+"""
+    setup = execute.KernelSetup(LEND_WEEK, load_course_config(lend_course), LEND_LIMITS, True, [], {}, None, [], {})
+    boot = tmp_path / "boot"
+    boot.mkdir(mode=0o700)
+
+    async def run() -> dict:
+        judge = await execute._JudgeProcess.start(setup, boot, tmp_path / "judge.log")
+        try:
+            await judge.send({"tests": {"0": probe}})
+            await judge.send({"run": 0}, answer=False)
+            return await judge.send({"end": 0, "grace": 20})
+        finally:
+            await judge.close()
+
+    verdict = asyncio.run(run())
+    facts = json.loads(verdict["message"].split("FACTS ", 1)[1])
+    assert facts == {"uid": 65534, "course": False, "home": False, "interfaces": ["lo"], "caps": "0000000000000000",
+                     "host": "ConnectionRefusedError", "write": "no"}, (facts, (tmp_path / "judge.log").read_text())
+
+
+def _in_notebook_helpers(nb: nbformat.NotebookNode) -> set[str]:
+    import ast
+
+    names = set()
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "@in_notebook" in cell.source:
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            names |= {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)
+                      and any(getattr(d, "id", None) == "in_notebook" for d in node.decorator_list)}
+    return names
+
+
+def _code_in(value: object) -> bool:
+    import ast
+
+    if not isinstance(value, str):
+        return False
+    try:
+        tree = ast.parse(value)
+    except SyntaxError:
+        return False
+    return any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom,
+                                 ast.Lambda)) for node in ast.walk(tree))
+
+
+@pytest.mark.parametrize("week", sorted(p.name for p in (ROOT / "source").iterdir() if p.is_dir()))
+def test_hidden_tests_send_no_code_to_the_notebook(week: str) -> None:
+    """An @in_notebook helper runs in the learner's kernel: what a hidden test hands it is data, never source."""
+    import ast
+
+    from aieprep.course import master_notebook
+    from aieprep.grading.rebuild import index_tests
+
+    nb = nbformat.read(master_notebook(ROOT, week), as_version=4)
+    helpers = _in_notebook_helpers(nb)
+    sent = []
+    for index, source in index_tests(nb).items():
+        if "### BEGIN HIDDEN TESTS" not in source:
+            continue
+        lines = source.splitlines()
+        first = next(i for i, line in enumerate(lines, 1) if "### BEGIN HIDDEN TESTS" in line)
+        last = next((i for i, line in enumerate(lines, 1) if "### END HIDDEN TESTS" in line), len(lines))
+        tree = ast.parse(source)
+        strings = {t.id: node.value.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                   and isinstance(node.value, ast.Constant) for t in node.targets if isinstance(t, ast.Name)}
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call) and first < n.lineno < last):
+            names = [getattr(call.func, "id", None)] + [getattr(a, "id", None) for a in call.args[:2]]
+            if not helpers & set(names):
+                continue
+            for arg in [*call.args, *(k.value for k in call.keywords)]:
+                value = arg.value if isinstance(arg, ast.Constant) else strings.get(getattr(arg, "id", ""))
+                if _code_in(value) or isinstance(arg, (ast.JoinedStr, ast.BinOp)) and "def " in ast.unparse(arg):
+                    sent.append(f"cell {index}: {ast.unparse(call)[:80]}")
+    assert sent == []
+
+
+def test_the_runtime_ships_no_solution_to_a_graded_exercise() -> None:
+    """No module of aieprep.runtime (importable in every kernel) defines a function named after an exercise."""
+    import ast
+    import importlib
+    import pkgutil
+
+    import aieprep.runtime
+    from aieprep.course import master_notebook
+
+    exercises = set()
+    for week in (p.name for p in (ROOT / "source").iterdir() if p.is_dir()):
+        for cell in nbformat.read(master_notebook(ROOT, week), as_version=4).cells:
+            if cell.get("metadata", {}).get("nbgrader", {}).get("solution") and cell.cell_type == "code":
+                try:
+                    tree = ast.parse(cell.source)
+                except SyntaxError:
+                    continue
+                exercises |= {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    shipped = {}
+    for info in pkgutil.walk_packages(aieprep.runtime.__path__, "aieprep.runtime."):
+        module = importlib.import_module(info.name)
+        for name in exercises & set(vars(module)):
+            if getattr(vars(module)[name], "__module__", None) == module.__name__:
+                shipped[name] = module.__name__
+    assert shipped == {}
+    assert exercises >= {"rrf", "chunk_fixed", "choose_trip"}

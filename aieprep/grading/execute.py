@@ -300,9 +300,33 @@ class GradingFailure(Exception):
     the next run tries again."""
 
 
+# Output types a browser renders as text or pictures; anything else a learner displays (HTML, JavaScript, SVG,
+# Markdown with raw HTML …) could run in the instructor's Formgrader or the learner's feedback page.
+INERT_MIMETYPES = frozenset({"text/plain", "image/png", "image/jpeg", "image/gif", "application/json",
+                             "application/vnd.jupyter.widget-view+json"})
+
+
+def inert(outputs: list[Any]) -> list[Any]:
+    """``outputs`` with every rich representation that could carry active content dropped; an output left
+    with nothing to show says so in plain text."""
+    for output in outputs:
+        data = output.get("data") if isinstance(output, dict) else None
+        if not isinstance(data, dict):
+            continue
+        dropped = sorted(k for k in data if k not in INERT_MIMETYPES)
+        for key in dropped:
+            del data[key]
+        if dropped and "text/plain" not in data:
+            data["text/plain"] = f"[{', '.join(dropped)[:200]} output, not shown by the grader]"
+    return outputs
+
+
 def _compose(executed: nbformat.NotebookNode, originals: dict[int, str], execution: Execution) -> nbformat.NotebookNode:
-    """Put the real test sources back and make each test cell's outputs say what its verdict was."""
+    """Put the real test sources back, make each test cell's outputs say what its verdict was, and make
+    every output inert (:func:`inert`)."""
     for index, cell in enumerate(executed.cells):
+        if cell.get("cell_type") == "code":
+            inert(cell.get("outputs", []))
         if index not in originals:
             continue
         cell.source = originals[index]

@@ -44,7 +44,7 @@ from typing import Any
 __all__ = ["Channel", "ChannelClosed", "Peer", "ProtocolError", "Remote", "RemoteError", "RemoteMethod",
            "run_coroutine"]
 
-MAX_FRAME = 256 * 2**20
+MAX_FRAME = 64 * 2**20  # a message larger than this is refused before it is read
 _HEADER = struct.Struct(">I")
 _SCALARS = (type(None), bool, int, float, str)
 
