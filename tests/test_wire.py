@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from aieprep.runtime.llm import MODEL
 from aieprep.runtime.wire import Channel, Peer, ProtocolError, Remote
 
 
@@ -69,7 +70,37 @@ for _cls in (ListNode, Queue, CircuitOpenError, NOTEBOOK["Yes"]):
     _cls.__module__ = "__main__"  # as if defined in a notebook: not importable from the other side
 
 NOTEBOOK["globals_of"] = lambda f: f.__globals__
+NOTEBOOK["read"] = lambda obj, name: getattr(obj, name)
+NOTEBOOK["huge_range"] = lambda: range(10**15)
+NOTEBOOK["call_method"] = lambda obj, name, *args: getattr(obj, name)(*args)
+NOTEBOOK["last"] = lambda seq: seq[len(seq) - 1]
+NOTEBOOK["write_attr"] = lambda obj, name, value: setattr(obj, name, value)
+NOTEBOOK["ask_model"] = lambda client, url: (client.chat.completions.create(
+    model=MODEL, messages=[{"role": "user", "content": "Say hi"}]).choices[0].message.content,
+    type(client).__module__, _fetch(client, url))
 NOTEBOOK["CircuitOpenError"] = CircuitOpenError
+
+
+def _fetch(client: Any, url: str) -> str:
+    try:
+        return str(client.get(url, cast_to=str))
+    except Exception as error:
+        return type(error).__name__
+
+
+class Tally:  # a course class the judge lends: its reads are counted where it lives
+    def __init__(self, values: list[int]) -> None:
+        self._values, self.reads = list(values), 0
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getitem__(self, index: int) -> int:
+        self.reads += 1
+        return self._values[index]
+
+    def reset(self) -> None:
+        self.reads = 0
 
 
 class JudgeListNode(ListNode):
@@ -94,7 +125,9 @@ def judge() -> Iterator[Any]:
             pass
 
     threading.Thread(target=serve, daemon=True).start()
-    peer = Peer(Channel(left), {"ListNode": JudgeListNode, "Clock": Clock}.get, {"ListNode", "Clock"}, private=True)
+    peer = Peer(Channel(left), {"ListNode": JudgeListNode, "Clock": Clock, "Tally": Tally}.get,
+                {"ListNode", "Clock", "Tally"}, private=True)
+    peer.set_lending({"Tally": ["__len__", "__getitem__"]})
     yield lambda name: peer.request("ns", None, [name], {})
     left.close()
     right.close()
@@ -209,3 +242,76 @@ def test_many_calls_travel_in_one_exchange(judge: Any) -> None:
         assert testing.each(queue.push, [1, 2]) == [None, None] and queue.pop() == 1
     finally:
         testing._notebook_map = None
+
+
+def test_a_judge_generator_lends_iteration_and_nothing_else(judge: Any) -> None:
+    def numbers() -> Iterator[int]:
+        yield 1
+
+    for name in ("gi_frame", "gi_code", "send", "throw", "close"):
+        with pytest.raises(AttributeError, match="not lent|cannot be read"):
+            judge("read")(numbers(), name)
+
+
+def test_a_judge_function_lends_calls_and_nothing_else(judge: Any) -> None:
+    def record(x: int) -> int:
+        return x
+
+    record.calls = 3  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        judge("read")(record, "calls")
+    with pytest.raises(AttributeError):
+        judge("read")(record, "__globals__")
+
+
+def test_a_callable_course_object_lends_no_attributes(judge: Any) -> None:
+    with pytest.raises(AttributeError):
+        judge("read")(Clock(), "now")
+
+
+def test_a_lent_course_object_is_counted_in_the_judge(judge: Any) -> None:
+    data = Tally(list(range(100)))
+    assert judge("last")(data) == 99 and data.reads == 1
+    with pytest.raises(AttributeError):
+        judge("read")(data, "_values")
+    with pytest.raises(AttributeError):
+        judge("call_method")(data, "reset")  # a public method, but not lent
+    with pytest.raises(TypeError):
+        judge("write_attr")(data, "reads", 0)
+    assert data.reads == 1
+
+
+def test_a_model_client_crosses_as_the_real_sdk_and_reaches_only_its_model(judge: Any) -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from aieprep.runtime.llm import CourseModel
+
+    class Secret(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"SECRET")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Secret)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with CourseModel() as model:
+            model.script("hello")
+            text, module, fetched = judge("ask_model")(model.client(), f"http://127.0.0.1:{server.server_port}/")
+            assert (text, module.split(".")[0], len(model.requests)) == ("hello", "openai", 1)
+            assert fetched == "APIConnectionError"
+    finally:
+        server.shutdown()
+
+
+def test_a_range_too_long_to_expand_is_refused(judge: Any) -> None:
+    with pytest.raises(ProtocolError, match="range"):
+        judge("huge_range")()
+
+
+def test_huge_ints_and_slices_cross(judge: Any) -> None:
+    assert judge("same")(7**9000) == 7**9000
+    assert judge("same")(slice(1, None, 2)) == slice(1, None, 2)

@@ -363,9 +363,10 @@ class Peer:
         special methods it defines; next() for an iterator; a call for a function; else repr() and str()."""
         kind = type(value)
         shown = frozenset({"repr", "str"})
-        lent = self.lend.get(kind.__name__) if self.course_classes(kind.__name__) is kind else None
-        if lent is None and kind.__module__ == "__main__":
-            lent = frozenset(name for cls in kind.__mro__ if cls.__module__ == "__main__"
+        course = self.course_classes(kind.__name__) is kind
+        lent = self.lend.get(kind.__name__) if course else None
+        if lent is None and (course or kind.__module__ == "__main__"):
+            lent = frozenset(name for cls in kind.__mro__ if cls.__module__ == kind.__module__
                              for name, member in vars(cls).items()
                              if callable(member) and (name in _PROTOCOL or not name.startswith("_")))
         if lent is not None:
