@@ -34,7 +34,7 @@ from tests.conftest import ROOT, nbgrader_meta
 WEEK = "week09_judge"
 HIDDEN_MARKER = "HIDDEN-MARKER-7f3a"
 BACKUP = Path("/var/tmp") / f"aieprep-backup-{os.getpid()}"  # outside the course, the home and /tmp
-LIMITS = Limits(cell_seconds=4, notebook_seconds=30, memory_bytes=768 * 2**20, processes=64,
+LIMITS = Limits(cell_seconds=4, wait_seconds=8, notebook_seconds=30, memory_bytes=768 * 2**20, processes=64,
                 output_bytes=256 * 2**10)
 
 RIGHT_ADD = "def add(a, b):\n    return a + b"
@@ -227,16 +227,24 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def released_week(folder: Path, week: str, nb: nbformat.NotebookNode,
+                  files: dict[str, str] | None = None) -> tuple[Path, nbformat.NotebookNode]:
+    """A course in ``folder`` with the master ``nb`` (and ``files`` beside it) released as ``week`` into its
+    gradebook: (its root, the release)."""
+    root = folder / "course"
+    (root / "source" / week).mkdir(parents=True)
+    shutil.copyfile(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    nbformat.write(nb, root / "source" / week / f"{week}.ipynb")
+    for name, text in (files or {}).items():
+        (root / "source" / week / name).write_text(text)
+    run_nbgrader(["generate_assignment", week], cwd=root)
+    return root, nbformat.read(root / "release" / week / f"{week}.ipynb", as_version=4)
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A course with the judge week released into its gradebook."""
-    root = tmp_path_factory.mktemp("grade") / "course"
-    (root / "source" / WEEK).mkdir(parents=True)
-    shutil.copyfile(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
-    nbformat.write(judge_week(), root / "source" / WEEK / f"{WEEK}.ipynb")
-    (root / "source" / WEEK / "numbers.txt").write_text("1 2 3\n")
-    run_nbgrader(["generate_assignment", WEEK], cwd=root)
-    return root
+    return released_week(tmp_path_factory.mktemp("grade"), WEEK, judge_week(), {"numbers.txt": "1 2 3\n"})[0]
 
 
 @pytest.fixture(scope="module")
@@ -634,12 +642,7 @@ def test_interrupting_honest_code_anywhere_never_flags_it(tmp_path: Path) -> Non
     if not shutil.which("bwrap"):
         pytest.skip("grading needs bubblewrap (bwrap)")
     week = "week09_interrupted"
-    root = tmp_path / "course"
-    (root / "source" / week).mkdir(parents=True)
-    shutil.copyfile(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
-    nbformat.write(interrupted_week(), root / "source" / week / f"{week}.ipynb")
-    run_nbgrader(["generate_assignment", week], cwd=root)
-    release = nbformat.read(root / "release" / week / f"{week}.ipynb", as_version=4)
+    root, release = released_week(tmp_path, week, interrupted_week())
     students = [f"honest{n}" for n in range(8)]
     for n, student in enumerate(students):
         nb = nbformat.from_dict(json.loads(json.dumps(release)))
@@ -647,10 +650,34 @@ def test_interrupting_honest_code_anywhere_never_flags_it(tmp_path: Path) -> Non
         folder = root / "submitted" / student / week
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / f"{week}.ipynb")
-    limits = Limits(cell_seconds=1, notebook_seconds=60, memory_bytes=768 * 2**20, processes=64)
+    limits = Limits(cell_seconds=1, wait_seconds=8, notebook_seconds=60, memory_bytes=768 * 2**20, processes=64)
     outcomes = grade_week(root, week, jobs=2, limits=limits)
     assert [(o.student, o.status, o.score, o.tampered) for o in outcomes] == [(s, "graded", 1, False) for s in students], \
         [o.problems for o in outcomes]
+
+
+def test_the_judge_s_own_time_is_never_the_learner_s(tmp_path: Path) -> None:
+    """A cell's limit is the CPU its kernel uses: a test whose judge computes for 2 s (as a busy grading
+    machine would make it wait) still passes under a 1 s limit; the learner's endless loop is still stopped."""
+    if not shutil.which("bwrap"):
+        pytest.skip("grading needs bubblewrap (bwrap)")
+    week = "week09_slow_judge"
+    nb = interrupted_week()
+    slow = nbformat.v4.new_code_cell("import time\nend = time.process_time() + 2\nwhile time.process_time() < end:\n"
+                                     "    pass\nassert add(2, 3) == 5", id="test-add-slow_judge")
+    slow.metadata["nbgrader"] = nbgrader_meta("test-add-slow_judge", grade=True, solution=False, locked=True, points=1)
+    nb.cells.append(slow)
+    root, release = released_week(tmp_path, week, nb)
+    release.cells[1].source = "def add(a, b):\n    return a + b"
+    folder = root / "submitted" / "honest" / week
+    folder.mkdir(parents=True)
+    nbformat.write(release, folder / f"{week}.ipynb")
+    limits = Limits(cell_seconds=1, wait_seconds=8, notebook_seconds=60, memory_bytes=768 * 2**20, processes=64)
+    (outcome,) = grade_week(root, week, jobs=1, limits=limits)
+    graded = nbformat.read(root / "autograded" / "honest" / week / f"{week}.ipynb", as_version=4)
+    errors = {c.id: [o.get("evalue") for o in c.get("outputs", []) if o.get("output_type") == "error"] for c in graded.cells}
+    assert (outcome.status, outcome.score) == ("graded", 2), (outcome.problems, errors)
+    assert errors["test-add-slow_judge"] == [] and errors["test-add-endless"], errors
 
 
 def test_a_course_cell_runs_once(course: Path, cohort: dict) -> None:
@@ -713,7 +740,7 @@ def test_each_kernel_gets_at_most_one_core(tmp_path: Path) -> None:
 # get more out of what it was lent than the operations it was lent for.
 
 LEND_WEEK = "week10_lend"
-LEND_LIMITS = Limits(cell_seconds=4, notebook_seconds=60, memory_bytes=768 * 2**20, processes=64,
+LEND_LIMITS = Limits(cell_seconds=4, wait_seconds=8, notebook_seconds=60, memory_bytes=768 * 2**20, processes=64,
                      output_bytes=256 * 2**10, judge_memory_bytes=384 * 2**20)
 LEND_COURSE_CODE = '''import asyncio
 
@@ -888,14 +915,8 @@ def secret_server() -> object:
 
 @pytest.fixture(scope="module")
 def lend_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("lend") / "course"
-    (root / "source" / LEND_WEEK).mkdir(parents=True)
-    shutil.copyfile(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
-    nbformat.write(lend_week(), root / "source" / LEND_WEEK / f"{LEND_WEEK}.ipynb")
-    (root / "source" / LEND_WEEK / "grading.toml").write_text(
-        '[lend]\nTally = ["__len__", "__getitem__"]\nSink = ["write"]\n')
-    run_nbgrader(["generate_assignment", LEND_WEEK], cwd=root)
-    return root
+    lending = '[lend]\nTally = ["__len__", "__getitem__"]\nSink = ["write"]\n'
+    return released_week(tmp_path_factory.mktemp("lend"), LEND_WEEK, lend_week(), {"grading.toml": lending})[0]
 
 
 @pytest.fixture(scope="module")

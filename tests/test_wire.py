@@ -315,3 +315,23 @@ def test_a_range_too_long_to_expand_is_refused(judge: Any) -> None:
 def test_huge_ints_and_slices_cross(judge: Any) -> None:
     assert judge("same")(7**9000) == 7**9000
     assert judge("same")(slice(1, None, 2)) == slice(1, None, 2)
+
+
+def test_a_slow_reader_is_waited_for_not_timed_out() -> None:
+    """On a busy machine the other side may not read for a while: a send (here 4 MB, far more than a socket
+    buffer) waits for it, even on the judge's side, whose channel watches for the end of the cell."""
+    left, right = socket.socketpair()
+    sender, receiver = Channel(left, abort=lambda: False), Channel(right)
+    received: list[Any] = []
+
+    def read_later() -> None:
+        threading.Event().wait(0.3)  # the reader is descheduled for longer than any deadline would allow
+        received.append(receiver.receive())
+
+    reader = threading.Thread(target=read_later)
+    reader.start()
+    sender.send({"blob": "x" * (4 * 2**20)})
+    reader.join()
+    assert len(received[0]["blob"]) == 4 * 2**20
+    sender.close()
+    receiver.close()

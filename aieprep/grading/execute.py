@@ -37,7 +37,9 @@ __all__ = ["Execution", "GradingFailure", "Job", "KernelSetup", "font_cache", "r
 TRUNCATED = "\n[output truncated by the grader]\n"
 JUDGE_GRACE_SECONDS = 30  # a test may go on this long after its cell ended (answers in flight), then it fails
 JUDGE_ANSWER_SECONDS = 120
-JUDGE_UID = 65534  # "nobody": the judge's user inside its sandbox  # a judge that does not answer a command in this long is stopped
+JUDGE_UID = 65534
+CPU_POLL_SECONDS = 0.25  # how often a running cell's CPU time is read
+INTERRUPT_GRACE_SECONDS = 10  # a cell still running this long after its interrupt stops the notebook  # "nobody": the judge's user inside its sandbox  # a judge that does not answer a command in this long is stopped
 
 
 class _CappedClient(NotebookClient):
@@ -200,7 +202,7 @@ async def _grade_one(setup: KernelSetup, take: Callable[[], Job | None], workspa
     booting = asyncio.ensure_future(km.start_kernel())
     client: _CappedClient | None = None
     try:
-        await judge.send({"lend": setup.lend, "http_timeout": limits.cell_seconds}, answer=False)
+        await judge.send({"lend": setup.lend, "http_timeout": limits.wait_seconds}, answer=False)
         await judge.send({"given": setup.given}, answer=False)  # the judge reads it while the kernel boots
         job = await asyncio.to_thread(take)
         if job is None:
@@ -211,11 +213,11 @@ async def _grade_one(setup: KernelSetup, take: Callable[[], Job | None], workspa
         for index in tests:
             nb.cells[index].source = serve
         await judge.send({"tests": {str(k): v for k, v in tests.items()}}, answer=False)
-        client = _CappedClient(nb, km=km, timeout=limits.cell_seconds, allow_errors=True, interrupt_on_timeout=True,
+        client = _CappedClient(nb, km=km, timeout=None, allow_errors=True, interrupt_on_timeout=True,
                                record_timing=False, startup_timeout=120, shutdown_kernel="immediate",
                                iopub_timeout=10)
         client.output_budget = limits.output_bytes
-        execution = await _run(nb, tests, client, judge, booting, limits)
+        execution = await _run(nb, tests, client, judge, booting, limits, KernelCpu(km))
         execution.notebook = _compose(execution.notebook, tests, execution)
         return execution
     finally:
@@ -238,22 +240,31 @@ async def _grade_one(setup: KernelSetup, take: Callable[[], Job | None], workspa
 
 
 async def _run(nb: nbformat.NotebookNode, tests: dict[int, str], client: _CappedClient, judge: _JudgeProcess,
-               booting: asyncio.Future[Any], limits: Limits) -> Execution:
-    """Run the notebook's cells in the booted kernel; at each test cell the judge runs the hidden test."""
+               booting: asyncio.Future[Any], limits: Limits, cpu: KernelCpu) -> Execution:
+    """Run the notebook's cells in the booted kernel; at each test cell the judge runs the hidden test.
+
+    A cell is stopped by its own limits (:func:`_execute`); the wall time of cells so stopped is the learner's,
+    and past ``limits.notebook_seconds`` of it the rest of the notebook is not run. The whole run has a
+    backstop, ``limits.backstop_seconds``: a notebook whose own cells stopped nothing and still did not finish
+    by then met a machine too slow to grade it, which is a :class:`GradingFailure` (nothing recorded, graded
+    again on the next run), never a lost test."""
     verdicts: dict[int, tuple[Verdict, str]] = {}
     problems: list[str] = []
     try:  # the judge's answers to "given" and "tests" are read before the first test
         unread = 2
         await booting
         async with client.async_setup_kernel():
-            deadline = time.monotonic() + limits.notebook_seconds
+            started, learners = time.monotonic(), 0.0  # learners: wall time of cells their limits stopped
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    problems.append(f"stopped after {limits.notebook_seconds} s for the whole notebook")
+                if learners > limits.notebook_seconds:
+                    problems.append(f"stopped: cells ran into their limits for {limits.notebook_seconds} s in all")
                     break
+                if time.monotonic() - started > limits.backstop_seconds:
+                    raise GradingFailure(f"the grading machine was too slow: the notebook did not finish in "
+                                         f"{limits.backstop_seconds} s, and none of its cells ran into a limit")
+                begun = time.monotonic()
                 try:
                     if index in tests:
                         if judge.proc.returncode is not None:
@@ -264,7 +275,7 @@ async def _run(nb: nbformat.NotebookNode, tests: dict[int, str], client: _Capped
                         unread = 0
                         await judge.send({"run": index}, answer=False)
                         try:
-                            await asyncio.wait_for(client.async_execute_cell(cell, index), remaining + 5)
+                            stopped = await _execute(client, cell, index, limits, cpu)
                         finally:
                             try:
                                 verdict = await asyncio.wait_for(judge.send({"end": index, "grace": JUDGE_GRACE_SECONDS}),
@@ -275,16 +286,17 @@ async def _run(nb: nbformat.NotebookNode, tests: dict[int, str], client: _Capped
                                            "this test (it was stopped)"}
                             verdicts[index] = (Verdict(str(verdict.get("status"))), str(verdict.get("message", "")))
                     else:
-                        await asyncio.wait_for(client.async_execute_cell(cell, index), remaining + 5)
+                        stopped = await _execute(client, cell, index, limits, cpu)
+                    if stopped:
+                        learners += time.monotonic() - begun
                 except DeadKernelError:
                     problems.append(f"the kernel stopped at cell {index + 1} (it was killed or ran out of memory)")
                     break
-                except (asyncio.TimeoutError, TimeoutError):
-                    problems.append(f"stopped after {limits.notebook_seconds} s for the whole notebook")
-                    break
-                except Exception as error:  # a cell that could not even be sent or timed out twice
+                except Exception as error:  # a cell that could not even be sent, or ignored its interrupt
                     problems.append(f"cell {index + 1}: {type(error).__name__}: {str(error)[:200]}")
                     break
+    except GradingFailure:
+        raise
     except Exception as error:
         reason = f"{type(error).__name__}: {str(error).splitlines()[0][:300] if str(error) else ''}"
         if not verdicts and client.kc is None:  # nothing of the submission ran: an error to retry, not a zero
@@ -293,6 +305,74 @@ async def _run(nb: nbformat.NotebookNode, tests: dict[int, str], client: _Capped
     reasons = Counter(message for status, message in verdicts.values() if status is Verdict.TAMPER)
     problems += [f"tampering: {message} ({n} test{'s' if n > 1 else ''} failed for it)" for message, n in reasons.items()]
     return Execution(nb, verdicts, problems, bool(reasons))
+
+
+class KernelCpu:
+    """CPU seconds a kernel has used, read from outside it (``/proc``), so that nothing the learner's code
+    does can change it: every process of its cgroup, or else the process tree the kernel was launched as.
+    This is what a cell's time limit measures; the judge's and the grading machine's time never counts."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, km: SandboxKernelManager) -> None:
+        self.km = km
+
+    def _pids(self) -> list[int]:
+        for folder in sorted(self.km.sb_cgroups, key=lambda d: "/pids/" not in str(d)):  # v1 pids, or v2's one
+            procs = folder / "cgroup.procs"
+            if procs.exists():
+                return [int(pid) for pid in procs.read_text().split()]
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        if process is None:
+            return []
+        children: dict[int, list[int]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        found, todo = [], [process.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            todo += children.get(pid, [])
+        return found
+
+    def seconds(self) -> float:
+        total = 0
+        for pid in self._pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime (all threads; children that ended are gone)
+        return total / self.TICK
+
+
+class CellStuck(Exception):
+    """A cell went on after its interrupt (it ignores Ctrl-C): the rest of the notebook is not run."""
+
+
+async def _execute(client: _CappedClient, cell: Any, index: int, limits: Limits, cpu: KernelCpu) -> bool:
+    """Run one cell. It is interrupted once its kernel has used ``limits.cell_seconds`` of CPU during it (the
+    learner's computation; load on the machine does not change it), or has waited ``limits.wait_seconds``
+    (sleeps, blocking calls). True when a limit stopped it; :class:`CellStuck` if it ignored the interrupt."""
+    task = asyncio.ensure_future(client.async_execute_cell(cell, index))
+    start_cpu, start = cpu.seconds(), time.monotonic()
+    interrupted: float | None = None
+    while not (await asyncio.wait({task}, timeout=CPU_POLL_SECONDS))[0]:
+        now = time.monotonic()
+        if interrupted is None:
+            if cpu.seconds() - start_cpu > limits.cell_seconds or now - start > limits.wait_seconds:
+                interrupted = now
+                await cpu.km.interrupt_kernel()
+        elif now - interrupted > INTERRUPT_GRACE_SECONDS:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            raise CellStuck(f"it went on {INTERRUPT_GRACE_SECONDS} s after being interrupted")
+    await task
+    return interrupted is not None
 
 
 class GradingFailure(Exception):

@@ -39,8 +39,10 @@ CGROUP_V1 = Path("/sys/fs/cgroup")
 class Limits:
     """What one submission may use."""
 
-    cell_seconds: int = 60  # per cell, then interrupted
-    notebook_seconds: int = 600  # the whole notebook, then the kernel is killed
+    cell_seconds: int = 60  # CPU seconds a cell's kernel may use, then the cell is interrupted
+    wait_seconds: int = 300  # wall seconds a cell may wait (sleeps, blocking calls), then it is interrupted
+    notebook_seconds: int = 600  # wall time of cells stopped by these limits, in all; then the notebook stops
+    backstop_seconds: int = 3600  # a notebook not done by then met a machine too slow: a grading error, not a zero
     cpu_seconds: int = 600  # RLIMIT_CPU of the kernel
     memory_bytes: int = 3 * 2**30  # cgroup memory, or RLIMIT_AS without a cgroup
     processes: int = 256  # cgroup pids (threads count)

@@ -67,8 +67,7 @@ class Channel:
     def __init__(self, sock: socket.socket, abort: Callable[[], bool] | None = None) -> None:
         self.sock = sock
         self.abort = abort
-        if abort is not None:
-            sock.settimeout(0.05)
+        sock.settimeout(None)  # never a deadline: a slow peer on a busy machine is waited for (sends included)
         self._wake_read, self._wake_write = socket.socketpair()  # wake() ends a wait for a message at once
         self._poll = select.poll()
         self._poll.register(sock, select.POLLIN)
@@ -89,26 +88,23 @@ class Channel:
             raise ChannelClosed(f"cannot send: {error}") from None
 
     def _exactly(self, n: int, idle: Callable[[], bool] | None = None) -> bytes | None:
+        """``n`` bytes. While none has arrived, ``abort()`` (the notebook's cell ended) is looked at every 50 ms
+        and ends the wait, and so does ``idle()`` between messages (returning None). Never a timeout."""
         chunks, left = [], n
+        watch = idle is not None or self.abort is not None
         while left:
-            if idle is not None and left == n:  # between messages: wait for one, or for wake()
+            if watch:
                 ready = {fd for fd, _ in self._poll.poll(50)}  # poll, not select: any descriptor number
                 if self._wake_read.fileno() in ready:
                     self._wake_read.recv(4096)
                 if self.sock.fileno() not in ready:
                     if self.abort is not None and self.abort():
                         raise ChannelClosed("stopped waiting: the notebook's cell has ended")
-                    if idle():
-                        return None
+                    if idle is not None and left == n and idle():
+                        return None  # nothing arrived, and the caller has something else to check
                     continue
             try:
                 chunk = self.sock.recv(min(left, 1 << 20))
-            except TimeoutError:
-                if self.abort is not None and self.abort():
-                    raise ChannelClosed("stopped waiting: the notebook's cell has ended") from None
-                if idle is not None and left == n and idle():
-                    return None  # nothing arrived, and the caller has something else to check
-                continue
             except OSError as error:
                 raise ChannelClosed(f"cannot receive: {error}") from None
             if not chunk:
