@@ -314,14 +314,22 @@ class KernelCpu:
 
     TICK = os.sysconf("SC_CLK_TCK")
 
+    TREE_SECONDS = 2.0  # without a cgroup, the process tree is looked up again after this long
+
     def __init__(self, km: SandboxKernelManager) -> None:
         self.km = km
+        self._tree: tuple[float, list[int]] = (0.0, [])
 
     def _pids(self) -> list[int]:
         for folder in sorted(self.km.sb_cgroups, key=lambda d: "/pids/" not in str(d)):  # v1 pids, or v2's one
             procs = folder / "cgroup.procs"
             if procs.exists():
                 return [int(pid) for pid in procs.read_text().split()]
+        if time.monotonic() - self._tree[0] > self.TREE_SECONDS:
+            self._tree = (time.monotonic(), self._process_tree())
+        return self._tree[1]
+
+    def _process_tree(self) -> list[int]:
         process = getattr(getattr(self.km, "provisioner", None), "process", None)
         if process is None:
             return []
@@ -359,12 +367,13 @@ async def _execute(client: _CappedClient, cell: Any, index: int, limits: Limits,
     learner's computation; load on the machine does not change it), or has waited ``limits.wait_seconds``
     (sleeps, blocking calls). True when a limit stopped it; :class:`CellStuck` if it ignored the interrupt."""
     task = asyncio.ensure_future(client.async_execute_cell(cell, index))
-    start_cpu, start = cpu.seconds(), time.monotonic()
+    start, start_cpu = time.monotonic(), None  # read from the first tick on: most cells end before it
     interrupted: float | None = None
     while not (await asyncio.wait({task}, timeout=CPU_POLL_SECONDS))[0]:
-        now = time.monotonic()
+        now, used = time.monotonic(), cpu.seconds()
+        start_cpu = used if start_cpu is None else start_cpu
         if interrupted is None:
-            if cpu.seconds() - start_cpu > limits.cell_seconds or now - start > limits.wait_seconds:
+            if used - start_cpu > limits.cell_seconds or now - start > limits.wait_seconds:
                 interrupted = now
                 await cpu.km.interrupt_kernel()
         elif now - interrupted > INTERRUPT_GRACE_SECONDS:
