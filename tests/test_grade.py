@@ -672,7 +672,7 @@ def test_the_judge_s_own_time_is_never_the_learner_s(tmp_path: Path) -> None:
     folder = root / "submitted" / "honest" / week
     folder.mkdir(parents=True)
     nbformat.write(release, folder / f"{week}.ipynb")
-    limits = Limits(cell_seconds=1, wait_seconds=8, notebook_seconds=60, memory_bytes=768 * 2**20, processes=64)
+    limits = Limits(cell_seconds=1, wait_seconds=60, notebook_seconds=60, memory_bytes=768 * 2**20, processes=64)
     (outcome,) = grade_week(root, week, jobs=1, limits=limits)
     graded = nbformat.read(root / "autograded" / "honest" / week / f"{week}.ipynb", as_version=4)
     errors = {c.id: [o.get("evalue") for o in c.get("outputs", []) if o.get("output_type") == "error"] for c in graded.cells}

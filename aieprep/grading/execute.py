@@ -36,10 +36,10 @@ __all__ = ["Execution", "GradingFailure", "Job", "KernelSetup", "font_cache", "r
 
 TRUNCATED = "\n[output truncated by the grader]\n"
 JUDGE_GRACE_SECONDS = 30  # a test may go on this long after its cell ended (answers in flight), then it fails
-JUDGE_ANSWER_SECONDS = 120
-JUDGE_UID = 65534
+JUDGE_ANSWER_SECONDS = 120  # a judge that does not answer a command in this long is stopped
+JUDGE_UID = 65534  # "nobody": the judge's user inside its sandbox
 CPU_POLL_SECONDS = 0.25  # how often a running cell's CPU time is read
-INTERRUPT_GRACE_SECONDS = 10  # a cell still running this long after its interrupt stops the notebook  # "nobody": the judge's user inside its sandbox  # a judge that does not answer a command in this long is stopped
+INTERRUPT_GRACE_SECONDS = 10  # a cell still running this long after its interrupt stops the notebook
 
 
 class _CappedClient(NotebookClient):
@@ -313,7 +313,6 @@ class KernelCpu:
     This is what a cell's time limit measures; the judge's and the grading machine's time never counts."""
 
     TICK = os.sysconf("SC_CLK_TCK")
-
     TREE_SECONDS = 2.0  # without a cgroup, the process tree is looked up again after this long
 
     def __init__(self, km: SandboxKernelManager) -> None:

@@ -301,6 +301,8 @@ def _library_lending() -> list[tuple[type, frozenset[str]]]:
     if np is not None:
         lent.append((np.random.Generator, _NUMPY_RANDOM_METHODS))
     return lent
+
+
 MAX_RANGE = 1_000_000  # items a range received may hold (it expands when used)
 
 
@@ -1201,7 +1203,6 @@ def run_coroutine(coroutine: Any) -> Any:
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
-
 
 
 # --- model clients: lent as the real SDK, whose only way out is one HTTP request to its own server ------------
