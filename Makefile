@@ -71,6 +71,7 @@ build: release solutions
 
 bench: $(STAMP)
 	$(BIN)/python bench/notebooks.py
+	$(BIN)/python bench/roundtrips.py
 	$(BIN)/python bench/grade.py
 	$(BIN)/python bench/setup.py
 	$(BIN)/python bench/llm.py

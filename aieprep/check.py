@@ -16,6 +16,7 @@ import tempfile
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,10 +100,11 @@ def _first_error_line(cell: nbformat.NotebookNode) -> str:
 
 
 def check_notebook(path: Path, week: str | None = None, feedback: Path | None = None,
-                   sandbox: bool = False, html: bool = True) -> CheckResult:
+                   sandbox: bool = False, html: bool = True,
+                   scored: Callable[[CheckResult], None] | None = None) -> CheckResult:
     """Grade a copy of the notebook at ``path`` with the hidden tests, as ``aieprep grade`` does; the
-    learner's file is only read. The feedback page goes to ``feedback`` (default: beside the notebook)
-    unless ``html`` is false."""
+    learner's file is only read. ``scored(result)`` is called as soon as the scores are known, before the
+    feedback page is written to ``feedback`` (default: beside the notebook; none unless ``html``)."""
     path = path.resolve()
     root = course_root(path.parent)
     nb = read_notebook(path)
@@ -130,14 +132,22 @@ def check_notebook(path: Path, week: str | None = None, feedback: Path | None = 
             died = [p for p in outcome.problems if p.startswith("the kernel stopped")]
             if died:
                 raise CourseError(KNOWN_FAILURES["DeadKernelError"])
+            graded = read_notebook(scratch / "autograded" / STUDENT / week / master_path.name)
+            scores = cell_scores(load_course_config(scratch), week, master_path.stem, STUDENT) or {}
+            result = _result(week, master, graded, scores, outcome.problems)
+            if scored is not None:
+                scored(result)
             if feedback is not None:
                 raise_for(api.result().generate_feedback(week, STUDENT), "generate_feedback")
-        graded = read_notebook(scratch / "autograded" / STUDENT / week / master_path.name)
-        scores = cell_scores(load_course_config(scratch), week, master_path.stem, STUDENT) or {}
-        if feedback is not None:
-            feedback.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(scratch / "feedback" / STUDENT / week / f"{master_path.stem}.html", feedback)
+                feedback.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(scratch / "feedback" / STUDENT / week / f"{master_path.stem}.html", feedback)
+                result.feedback = feedback
+    return result
 
+
+def _result(week: str, master: nbformat.NotebookNode, graded: nbformat.NotebookNode, scores: dict[str, float],
+            notes: list[str]) -> CheckResult:
+    """Per question: the points scored, and each failed test with the first line of its error."""
     errors = {}
     for cell in graded.cells:
         grade_id = metadata(cell).get("grade_id")
@@ -151,7 +161,7 @@ def check_notebook(path: Path, week: str | None = None, feedback: Path | None = 
         q.max_score += cell.points
         if cell.kind is CellKind.TEST and score < cell.points:
             q.failures.append(f"{cell.grade_id}: {errors.get(cell.grade_id) or 'failed'}")
-    return CheckResult(week, list(questions.values()), feedback, outcome.problems)
+    return CheckResult(week, list(questions.values()), None, notes)
 
 
 def _generate_assignment(api: Future[Any], root: Path, week: str, scratch: Path) -> None:

@@ -18,12 +18,16 @@ WORKSPACE = "work"
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .check import check_notebook, format_report, record
+    from .check import CheckResult, check_notebook, format_report, record
+
+    def scored(result: CheckResult) -> None:  # the scores first; the feedback page takes a second more
+        record(result)
+        print(format_report(result), flush=True)
 
     result = check_notebook(Path(args.notebook), week=args.week, feedback=args.feedback and Path(args.feedback),
-                            sandbox=args.sandbox)
-    record(result)
-    print(format_report(result))
+                            sandbox=args.sandbox, scored=scored)
+    if result.feedback is not None:
+        print(f"\nfeedback: {result.feedback}")
     return 0
 
 

@@ -83,6 +83,19 @@ def test_check_writes_html_feedback_beside_the_notebook(tiny_course: Path, tmp_p
     assert "<html" in result.feedback.read_text().lower()
 
 
+def test_the_scores_are_given_before_the_feedback_page_is_written(tiny_course: Path, tmp_path: Path) -> None:
+    nb = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    feedback = nb.with_name("week01_tiny.feedback.html")
+    seen = []
+    result = check_notebook(nb, scored=lambda early: seen.append((early.score, early.max_score, feedback.exists())))
+    assert seen == [(0, 5, False)] and (result.score, result.feedback) == (0, feedback) and feedback.exists()
+
+
+def test_the_command_prints_the_table_before_the_feedback_line(tiny_course: Path, tmp_path: Path) -> None:
+    proc = run_check(learner_copy(tiny_course, "week01_tiny", tmp_path))
+    assert proc.stdout.index("total") < proc.stdout.index("feedback: ")
+
+
 def test_invalid_json_is_one_line_error(tiny_course: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken.ipynb"
     broken.write_text('{"cells": [')

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from aieprep.runtime import agent
 from aieprep.runtime.llm import MODEL
 from aieprep.runtime.wire import Channel, Peer, ProtocolError, Remote
 
@@ -113,9 +114,9 @@ JudgeListNode.__name__ = "ListNode"
 @pytest.fixture
 def judge() -> Iterator[Any]:
     left, right = socket.socketpair()
-    notebook = Peer(Channel(right), lambda n: NOTEBOOK.get(n) if isinstance(NOTEBOOK.get(n), type) else None,
-                    {"ListNode", "Clock"}, private=False,
-                    extra_ops={"ns": NOTEBOOK.__getitem__, "map": lambda f, items: [f(x) for x in items]})
+    notebook = agent._peer_for(NOTEBOOK)  # the notebook's side as `serve` builds it, with its requests
+    notebook.channel = Channel(right)
+    notebook.set_course_names({"ListNode", "Clock"})
 
     def serve() -> None:
         try:
@@ -131,6 +132,7 @@ def judge() -> Iterator[Any]:
     yield lambda name: peer.request("ns", None, [name], {})
     left.close()
     right.close()
+    agent._peers.clear()
 
 
 def test_plain_data_crosses_with_its_types(judge: Any) -> None:
@@ -231,17 +233,65 @@ def test_a_callable_course_object_stays_where_it_was_made(judge: Any) -> None:
     assert judge("read_twice")(clock) == (1, 2) and clock.now == 2
 
 
-def test_many_calls_travel_in_one_exchange(judge: Any) -> None:
+@pytest.fixture
+def batched(judge: Any) -> Iterator[Any]:
+    """``aieprep.runtime.testing`` wired to the notebook of ``judge``, as the judge wires it."""
     from aieprep.runtime import testing
 
     peer = judge("same").__getattribute__("_peer")
-    testing._notebook_map = lambda func, items: peer.request("map", None, [func, items], {})
-    try:
-        queue = judge("Queue")()
-        assert testing.each(judge("same"), [1, [2], "x"]) == [1, [2], "x"]
-        assert testing.each(queue.push, [1, 2]) == [None, None] and queue.pop() == 1
-    finally:
-        testing._notebook_map = None
+    testing._notebook_map = lambda func, items, star: peer.request("map", None, [func, items, star], {})
+    testing._notebook_replay = lambda target, steps: peer.request("replay", None, [target, steps], {})
+    sent = peer.channel.sent
+    yield lambda: peer.channel.sent - sent
+    testing._notebook_map = testing._notebook_replay = None
+
+
+def test_many_calls_travel_in_one_exchange(judge: Any, batched: Any) -> None:
+    from aieprep.runtime import testing
+
+    queue = judge("Queue")()
+    messages = batched()
+    assert testing.each(judge("same"), [1, [2], "x"]) == [1, [2], "x"]
+    assert testing.each(queue.push, [1, 2]) == [None, None] and queue.pop() == 1
+    assert batched() - messages == 4  # one exchange per each(), one for the pop (and one for the lookup)
+
+
+def test_many_calls_with_several_arguments_travel_in_one_exchange(judge: Any, batched: Any) -> None:
+    from aieprep.runtime import testing
+
+    pair = judge("call_twice")
+    messages = batched()
+    assert testing.each(pair, [(str, 1), (abs, -2)], star=True) == [("1", "1"), (2, 2)]
+    assert batched() - messages <= 6  # the map, and the notebook calling back the judge's str and abs
+
+
+def test_check_each_reports_the_first_wrong_case_with_its_call(judge: Any, batched: Any) -> None:
+    from aieprep.runtime import testing
+
+    same = judge("same")
+    testing.check_each(same, [((1,), 1), (([2],), [2])])
+    with pytest.raises(AssertionError, match=r"\(\[3\]\)\n  expected: \[4\]"):
+        testing.check_each(same, [((1,), 1), (([3],), [4])])
+    with pytest.raises(AssertionError, match="expected a int"):
+        testing.check_each(same, [(("1",), 1)])
+
+
+def test_replay_calls_many_methods_of_one_object_in_one_exchange(judge: Any, batched: Any) -> None:
+    from aieprep.runtime import testing
+
+    queue = judge("Queue")()
+    messages = batched()
+    results = testing.replay(queue, [("push", 1), ("pop",), ("pop",), ("push", 2), ("pop",)])
+    assert batched() - messages == 1
+    assert results[:2] == [None, 1] and isinstance(results[2], testing.Raised) and results[3:] == [None, 2]
+    assert isinstance(results[2].error, IndexError)
+
+
+def test_replay_in_the_notebook_itself_raises_nothing_either() -> None:
+    from aieprep.runtime import testing
+
+    results = testing.replay([3], [("pop",), ("pop",), ("__len__",)])
+    assert results[0] == 3 and isinstance(results[1], testing.Raised) and results[2] == 0
 
 
 def test_a_judge_generator_lends_iteration_and_nothing_else(judge: Any) -> None:

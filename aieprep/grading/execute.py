@@ -156,11 +156,15 @@ Job = tuple[str, nbformat.NotebookNode]  # (a key of the caller's, the rebuilt n
 
 
 def run_worker(setup: KernelSetup, take: Callable[[], Job | None],
-               report: Callable[[str, Execution | BaseException], None]) -> None:
+               report: Callable[[str, Execution | BaseException], None],
+               more: Callable[[], bool] = lambda: True) -> None:
     """Grade jobs until ``take()`` returns None: for each, a kernel and a judge are started first and the
     job is taken while the kernel boots, so that its imports overlap whatever the caller is still preparing.
-    Every job taken is reported exactly once, with its execution or the exception that stopped it."""
-    while True:
+    After a job, no kernel is started when ``more()`` says no job is left. Every job taken is reported
+    exactly once, with its execution or the exception that stopped it."""
+    first = True
+    while first or more():
+        first = False
         taken: list[Job | None] = []  # what take() gave this round: it is asked once
 
         def take_once() -> Job | None:

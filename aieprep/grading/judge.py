@@ -91,6 +91,7 @@ class Judge:
         self.socket_dir = os.path.dirname(socket_path)
         testing._notebook_call = self.in_notebook
         testing._notebook_map = self.map_calls
+        testing._notebook_replay = self.replay
 
     # --- the course's code -------------------------------------------------------------------------------
 
@@ -148,13 +149,24 @@ class Judge:
     def in_notebook(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         return self.connect().request("notebook", None, [name, *args], kwargs)
 
-    def map_calls(self, func: Any, items: list[Any]) -> Any:
+    def map_calls(self, func: Any, items: list[Any], star: bool) -> Any:
         if not isinstance(func, (Remote, RemoteMethod)):
             return NotImplemented
-        return self.connect().request("map", None, [func, items], {})
+        return self.connect().request("map", None, [func, items, star], {})
 
-    def finish_channel(self) -> None:
-        """Tell the notebook the test is over (accepting its connection first if it has not been)."""
+    def replay(self, target: Any, steps: list[Any]) -> Any:
+        if not isinstance(target, Remote):
+            return NotImplemented
+        outcomes = self.connect().request("replay", None, [target, steps], {})
+        if type(outcomes) is not list or not all(type(o) is list and len(o) == 2 and type(o[0]) is bool
+                                                 and (o[0] or isinstance(o[1], BaseException)) for o in outcomes) \
+                or len(outcomes) != len(steps):
+            raise ProtocolError("a bad replay")
+        return outcomes
+
+    def finish_channel(self) -> int:
+        """Tell the notebook the test is over (accepting its connection first if it has not been); the
+        number of messages the judge sent during the test."""
         try:
             peer = self.connect()
             while self.apps:
@@ -163,9 +175,11 @@ class Judge:
         except (ChannelClosed, ProtocolError, OSError):
             pass
         finally:
+            sent = self.peer.channel.sent
             self.peer.channel.close()
             self.peer.release_handles()  # what this test lent is gone with it
             self.connected = False
+        return sent
 
     # --- tests ---------------------------------------------------------------------------------------------
 
@@ -195,8 +209,9 @@ class Judge:
         except BaseException as error:  # noqa: BLE001 (the verdict says what went wrong)
             self.outcome = {"status": Verdict.FAIL, "message": _message(error)}
         finally:
-            self.finish_channel()
-            print(f"test {k}: {self.outcome.get('status')} in {time.perf_counter() - started:.3f} s", file=sys.stderr)
+            sent = self.finish_channel()
+            print(f"test {k}: {self.outcome.get('status')} in {time.perf_counter() - started:.3f} s, "
+                  f"{sent} messages", file=sys.stderr)
 
     def end(self, k: int, grace: float) -> dict[str, Any]:
         """The verdict of test K, once its notebook cell is over. A test still running ``grace`` seconds

@@ -75,12 +75,17 @@ def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, stude
             started[job[0]] = time.monotonic()
         return job
 
+    queued: dict[str, tuple[Path, list[str], str]] = {}
+    all_queued = threading.Event()
+
+    def more() -> bool:  # False once every job is queued and taken: no kernel is started for nothing
+        return not all_queued.is_set() or len(started) < len(queued)
+
     workers = [threading.Thread(target=run_worker, name=f"aieprep-grade-{i}", daemon=True,
-                                args=(setup, take, lambda key, result: done.put((key, result))))
+                                args=(setup, take, lambda key, result: done.put((key, result)), more))
                for i in range(min(jobs, len(candidates)))]
     for worker in workers:
         worker.start()
-    queued: dict[str, tuple[Path, list[str], str]] = {}
     try:
         release = read_notebook(release_path)
         if not has_assignment(settings, week):
@@ -106,6 +111,7 @@ def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, stude
         for worker in workers:
             worker.join()
         raise
+    all_queued.set()
     for _ in workers:
         todo.put(None)
     for student in unchanged:

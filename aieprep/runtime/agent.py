@@ -39,8 +39,17 @@ def _peer_for(namespace: dict[str, Any]) -> Peer:
         def done() -> None:
             _peers[id(namespace)].done = True
 
-        def map_calls(func: Any, items: list[Any]) -> list[Any]:
-            return [func(item) for item in items]
+        def map_calls(func: Any, items: list[Any], star: bool = False) -> list[Any]:
+            return [func(*item) if star else func(item) for item in items]
+
+        def replay(target: Any, steps: list[Any]) -> list[list[Any]]:
+            outcomes: list[list[Any]] = []
+            for name, *args in steps:
+                try:
+                    outcomes.append([True, getattr(target, name)(*args)])
+                except Exception as error:
+                    outcomes.append([False, error])
+            return outcomes
 
         def asgi_start(app: Any, path: str) -> None:
             _serve_app(app, path)
@@ -53,7 +62,8 @@ def _peer_for(namespace: dict[str, Any]) -> Peer:
 
         peer = Peer(Channel(socket.socket(socket.AF_UNIX)), course_class, set(), private=False,
                     extra_ops={"hello": hello, "ns": lookup, "notebook": in_notebook, "done": done,
-                               "asgi_start": asgi_start, "asgi_stop": asgi_stop, "map": map_calls})
+                               "asgi_start": asgi_start, "asgi_stop": asgi_stop, "map": map_calls,
+                               "replay": replay})
         _peers[id(namespace)] = peer
     return peer
 

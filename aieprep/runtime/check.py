@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 __all__ = ["check_this_notebook"]
@@ -30,13 +31,20 @@ def _this_notebook() -> Path:
 
 def check_this_notebook() -> None:
     """Grade a copy of this notebook with the hidden tests, as the cohort grader does; print the
-    per-question table and link the feedback page. Raises RuntimeError when the check cannot run."""
+    per-question table as soon as the scores are known and link the feedback page once it is written.
+    Raises RuntimeError when the check cannot run."""
     path = _this_notebook()
-    done = subprocess.run([sys.executable, "-m", "aieprep.cli", "check", str(path)], capture_output=True,
-                          text=True, cwd=path.parent, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr.strip().removeprefix("aieprep check: ") or f"aieprep check failed ({done.returncode})")
-    print(done.stdout, end="")
+    with tempfile.TemporaryFile("w+") as stderr, subprocess.Popen(
+            [sys.executable, "-m", "aieprep.cli", "check", str(path)], stdout=subprocess.PIPE, stderr=stderr,
+            text=True, cwd=path.parent) as process:
+        assert process.stdout is not None
+        for line in process.stdout:  # the table arrives before the feedback page is written
+            print(line, end="", flush=True)
+        process.wait()
+        stderr.seek(0)
+        errors = stderr.read()
+    if process.returncode != 0:
+        raise RuntimeError(errors.strip().removeprefix("aieprep check: ") or f"aieprep check failed ({process.returncode})")
     try:
         from IPython.display import HTML, display
     except ImportError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import math
 import re
 import selectors
@@ -17,12 +18,38 @@ from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["check", "check_close", "check_raises", "check_unchanged", "each", "in_notebook", "run_virtual"]
+__all__ = ["Card", "Raised", "check", "check_close", "check_each", "check_raises", "check_unchanged", "each", "in_notebook",
+           "replay", "run_virtual"]
 
-# Set by the judge (aieprep.grading.judge): how to call a function of the notebook by name, and how to call one
-# function of the notebook on many inputs in one exchange.
+# Set by the judge (aieprep.grading.judge): how to call a function of the notebook by name, how to call one
+# function of the notebook on many inputs in one exchange, and how to call many methods of one of its objects.
 _notebook_call: Callable[[str, tuple[Any, ...], dict[str, Any]], Any] | None = None
-_notebook_map: Callable[[Callable[..., Any], list[Any]], Any] | None = None
+_notebook_map: Callable[[Callable[..., Any], list[Any], bool], Any] | None = None
+_notebook_replay: Callable[[Any, list[Any]], Any] | None = None
+
+
+@dataclasses.dataclass(eq=False, repr=False)
+class Card:
+    """A card that compares by rank only; its suit shows where it stood in the input (tests of stable
+    sorting). A course record: it crosses to the notebook by value, so comparing two is never a round trip."""
+
+    rank: int
+    suit: str
+
+    def __lt__(self, other: Card) -> bool:
+        return self.rank < other.rank if isinstance(other, Card) else NotImplemented
+
+    def __le__(self, other: Card) -> bool:
+        return self.rank <= other.rank if isinstance(other, Card) else NotImplemented
+
+    def __gt__(self, other: Card) -> bool:
+        return self.rank > other.rank if isinstance(other, Card) else NotImplemented
+
+    def __ge__(self, other: Card) -> bool:
+        return self.rank >= other.rank if isinstance(other, Card) else NotImplemented
+
+    def __repr__(self) -> str:
+        return f"{self.rank}{self.suit}"
 
 
 def _call_text(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
@@ -84,20 +111,34 @@ def _own_equality(result: Any, expected: Any, depth: int = 0) -> str | None:
     return None
 
 
-def check(func: Callable[..., Any], *args: Any, expected: Any, **kwargs: Any) -> None:
-    """Call ``func(*args, **kwargs)`` on copies of the arguments and assert the result equals ``expected``."""
-    call = _call_text(func, args, kwargs)
-    result = func(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+def _verify(call: Callable[[], str], result: Any, expected: Any) -> None:
+    """Assert ``result`` equals ``expected`` (same kind, plain equality both ways); ``call()`` names the call."""
     if not _same_kind(result, expected):
         raise AssertionError(
-            f"{call}\n  expected a {type(expected).__name__}: {_short(expected)}\n"
+            f"{call()}\n  expected a {type(expected).__name__}: {_short(expected)}\n"
             f"  got a {type(result).__name__}:      {_short(result)}"
         )
     own = _own_equality(result, expected)
     if own:
-        raise AssertionError(f"{call}\n  expected plain data: {_short(expected)}\n  got {own}")
+        raise AssertionError(f"{call()}\n  expected plain data: {_short(expected)}\n  got {own}")
     if not (expected == result and result == expected):
-        raise AssertionError(f"{call}\n  expected: {_short(expected)}\n  got:      {_short(result)}")
+        raise AssertionError(f"{call()}\n  expected: {_short(expected)}\n  got:      {_short(result)}")
+
+
+def check(func: Callable[..., Any], *args: Any, expected: Any, **kwargs: Any) -> None:
+    """Call ``func(*args, **kwargs)`` on copies of the arguments and assert the result equals ``expected``."""
+    call = _call_text(func, args, kwargs)
+    result = func(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+    _verify(lambda: call, result, expected)
+
+
+def check_each(func: Callable[..., Any], cases: Any) -> None:
+    """:func:`check` for each ``(args, expected)`` of ``cases`` (``args`` a tuple), the calls made in one
+    exchange with the notebook: use it for hundreds of random cases."""
+    cases = [(tuple(args), expected) for args, expected in cases]
+    results = each(func, copy.deepcopy([args for args, _ in cases]), star=True)
+    for (args, expected), result in zip(cases, results):
+        _verify(lambda: _call_text(func, args, {}), result, expected)
 
 
 def check_close(
@@ -142,15 +183,44 @@ def check_unchanged(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None
         raise AssertionError(f"{call}\n  modified its input; afterwards the arguments were: {_short((args, kwargs))}")
 
 
-def each(func: Callable[[Any], Any], items: Any) -> list[Any]:
-    """``[func(item) for item in items]``. When ``func`` is the learner's and the test runs in the judge, all
-    the calls travel in one exchange instead of one each: use it to call a function thousands of times."""
+def each(func: Callable[..., Any], items: Any, star: bool = False) -> list[Any]:
+    """``[func(item) for item in items]`` (``func(*item)`` with ``star``). When ``func`` is the learner's and
+    the test runs in the judge, all the calls travel in one exchange instead of one each: use it to call a
+    function hundreds of times. The first exception raised ends it, as in the loop."""
     items = list(items)
     if _notebook_map is not None:
-        results = _notebook_map(func, items)
+        results = _notebook_map(func, items, star)
         if results is not NotImplemented:
             return list(results)
-    return [func(item) for item in items]
+    return [func(*item) if star else func(item) for item in items]
+
+
+class Raised:
+    """What :func:`replay` gives for a step that raised: the exception, in ``error``."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def __repr__(self) -> str:
+        return f"Raised({self.error!r})"
+
+
+def replay(target: Any, steps: Any) -> list[Any]:
+    """Call methods of one object in turn: each step is ``(name, *args)``, e.g. ``("push", 3)`` or
+    ``("__len__",)``; per step, what it returned, or :class:`Raised` if it raised (the next steps still
+    run). On a learner's object under the judge, all the steps travel in one exchange."""
+    steps = [(str(name), *args) for name, *args in steps]
+    if _notebook_replay is not None:
+        outcomes = _notebook_replay(target, steps)
+        if outcomes is not NotImplemented:
+            return [value if ok is True else Raised(value) for ok, value in outcomes]
+    results: list[Any] = []
+    for name, *args in steps:
+        try:
+            results.append(getattr(target, name)(*args))
+        except Exception as error:
+            results.append(Raised(error))
+    return results
 
 
 def in_notebook(func: F) -> F:
