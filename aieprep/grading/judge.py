@@ -87,7 +87,7 @@ class Judge:
         self.connected = False
         self.running: threading.Thread | None = None
         self.outcome: dict[str, Any] = {}
-        self.apps: list[str] = []  # sockets of the notebook's apps served during the running test
+        self.app_sockets: set[str] = set()  # the sockets this judge named for the notebook's apps
         self.socket_dir = os.path.dirname(socket_path)
         testing._notebook_call = self.in_notebook
         testing._notebook_map = self.map_calls
@@ -121,10 +121,13 @@ class Judge:
         return TestClient(app, *args, **kwargs)
 
     def serve_app(self, app: Remote) -> str:
-        path = os.path.join(self.socket_dir, f"app-{len(self.apps)}.sock")
-        self.connect().request("asgi_start", None, [app, path], {})
-        self.apps.append(path)
-        return path
+        """The socket on which the notebook serves ``app``: a new one, or the one it was first served on."""
+        path = os.path.join(self.socket_dir, f"app-{len(self.app_sockets)}.sock")
+        self.app_sockets.add(path)
+        served = self.connect().request("asgi_start", None, [app, path], {})
+        if type(served) is not str or served not in self.app_sockets:  # only sockets the judge named itself
+            raise ProtocolError("an app served on a socket the judge did not name")
+        return served
 
     # --- the channel to the notebook -----------------------------------------------------------------------
 
@@ -169,8 +172,6 @@ class Judge:
         number of messages the judge sent during the test."""
         try:
             peer = self.connect()
-            while self.apps:
-                peer.request("asgi_stop", None, [self.apps.pop()], {})
             peer.channel.send({"op": "done", "h": None, "a": peer.encode([{}])[0], "id": 0})
         except (ChannelClosed, ProtocolError, OSError):
             pass
