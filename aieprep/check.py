@@ -7,26 +7,21 @@ passes on grading day. Its kernel runs without the sandbox by default (``--sandb
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import shutil
 import sys
-import tempfile
 import time
 import warnings
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import nbformat
 
-from . import __version__
 from .course import CourseError, course_root, master_notebook, scratch_course, weeks
-from .nbgrader_bridge import KNOWN_FAILURES, cell_scores, course_api, load_course_config, raise_for, version
+from .nbgrader_bridge import (KNOWN_FAILURES, cell_scores, course_api, generate_assignment, load_course_config,
+                              raise_for)
 from .notebook import CellKind, grade_cells, grade_ids, metadata, read_notebook
 
 __all__ = ["CheckResult", "QuestionScore", "check_notebook", "format_report", "identify_week", "record"]
@@ -117,7 +112,7 @@ def check_notebook(path: Path, week: str | None = None, feedback: Path | None = 
     with scratch_course(root, [week]) as scratch, ThreadPoolExecutor(1) as background:
         # nbgrader's API loads most of nbconvert (a second or two): while the kernel runs, when it can.
         api = background.submit(course_api, scratch)
-        _generate_assignment(api, root, week, scratch)
+        generate_assignment(root, week, scratch, api.result)
         submission = scratch / "submitted" / STUDENT / week
         submission.mkdir(parents=True)
         shutil.copyfile(path, submission / master_path.name)
@@ -162,35 +157,6 @@ def _result(week: str, master: nbformat.NotebookNode, graded: nbformat.NotebookN
         if cell.kind is CellKind.TEST and score < cell.points:
             q.failures.append(f"{cell.grade_id}: {errors.get(cell.grade_id) or 'failed'}")
     return CheckResult(week, list(questions.values()), None, notes)
-
-
-def _generate_assignment(api: Future[Any], root: Path, week: str, scratch: Path) -> None:
-    """nbgrader generate_assignment, or its cached result (gradebook and release) for this exact source."""
-    digest = hashlib.sha256()
-    for file in sorted((root / "source" / week).rglob("*")) + [root / "nbgrader_config.py"]:
-        if file.is_file() and ".ipynb_checkpoints" not in file.parts:
-            digest.update(str(file.relative_to(root)).encode() + b"\0" + file.read_bytes())
-    digest.update(f"{version()}{__version__}".encode())
-    cache = _cache_dir() / f"{week}-{digest.hexdigest()[:16]}"
-    if (cache / "gradebook.db").is_file():
-        shutil.copyfile(cache / "gradebook.db", scratch / "gradebook.db")
-        shutil.copytree(cache / "release", scratch / "release")
-        return
-    raise_for(api.result().generate_assignment(week), "generate_assignment")
-    staging = Path(tempfile.mkdtemp(prefix=f"{week}-", dir=_cache_dir()))
-    shutil.copyfile(scratch / "gradebook.db", staging / "gradebook.db")
-    shutil.copytree(scratch / "release", staging / "release")
-    try:
-        staging.rename(cache)  # atomic: a concurrent check either sees all of it or none
-    except OSError:
-        shutil.rmtree(staging)
-
-
-def _cache_dir() -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    folder = base / "aieprep" / "check"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def format_report(result: CheckResult) -> str:

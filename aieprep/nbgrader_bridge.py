@@ -10,14 +10,17 @@ the course's tooling never serves anything, so :func:`_nbgrader` loads the packa
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.metadata
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,6 +166,41 @@ def course_api(course: Path) -> Any:
     config.KernelManager.transport = "ipc"
     config.KernelManager.ip = str(course / "kernel")  # socket path prefix: kernel-1, kernel-2 …
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+
+def generate_assignment(root: Path, week: str, scratch: Path, api: Callable[[], Any] | None = None) -> None:
+    """``nbgrader generate_assignment week`` in ``scratch`` (a course of that one week, made by
+    :func:`aieprep.course.scratch_course` from ``root``), or a copy of its result (the gradebook and the
+    release) for this exact source, course settings and nbgrader: it runs once per change of the source.
+    ``api`` gives nbgrader's API on ``scratch`` (default: :func:`course_api`)."""
+    from . import __version__
+
+    digest = hashlib.sha256()
+    for file in sorted((root / "source" / week).rglob("*")) + [root / "nbgrader_config.py"]:
+        if file.is_file() and ".ipynb_checkpoints" not in file.parts:
+            digest.update(str(file.relative_to(root)).encode() + b"\0" + file.read_bytes())
+    digest.update(f"{version()}{__version__}".encode())
+    cache = _cache_dir() / f"{week}-{digest.hexdigest()[:16]}"
+    if (cache / "gradebook.db").is_file():
+        shutil.copyfile(cache / "gradebook.db", scratch / "gradebook.db")
+        shutil.copytree(cache / "release", scratch / "release")
+        return
+    raise_for((api or (lambda: course_api(scratch)))().generate_assignment(week), "generate_assignment")
+    staging = Path(tempfile.mkdtemp(prefix=f"{week}-", dir=_cache_dir()))
+    shutil.copyfile(scratch / "gradebook.db", staging / "gradebook.db")
+    shutil.copytree(scratch / "release", staging / "release")
+    try:
+        staging.rename(cache)  # atomic: a concurrent run either sees all of it or none
+    except OSError:
+        shutil.rmtree(staging)
+
+
+def _cache_dir() -> Path:
+    """Where generated assignments are kept: ``$XDG_CACHE_HOME/aieprep/check`` (``~/.cache`` by default)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = base / "aieprep" / "check"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 KNOWN_FAILURES = {

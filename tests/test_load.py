@@ -15,7 +15,7 @@ from aieprep.course import master_notebook, scratch_course
 from aieprep.grading.outcome import Outcome
 from aieprep.grading.pipeline import grade_week
 from aieprep.grading.sandbox import sandbox_available
-from aieprep.nbgrader_bridge import run_nbgrader
+from aieprep.nbgrader_bridge import generate_assignment
 from aieprep.notebook import CellKind, grade_cells, read_notebook
 
 from .conftest import ROOT, WEEKS
@@ -47,16 +47,18 @@ def busy_core() -> Iterator[tuple[int, list[subprocess.Popen[bytes]]]]:
 @pytest.fixture(scope="module")
 def loaded(busy_core: tuple[int, list[subprocess.Popen[bytes]]]) -> Iterator[dict[str, dict[str, Outcome]]]:
     """Each week's master ("master") and release ("blank") graded on the busy core, one at a time."""
-    with scratch_course(ROOT, WEEKS) as course:
-        for week in WEEKS:
-            run_nbgrader(["generate_assignment", week, "--force"], cwd=course)
-            for student, folder in (("master", "source"), ("blank", "release")):
-                dest = course / "submitted" / student / week
-                dest.mkdir(parents=True)
-                shutil.copyfile(course / folder / week / f"{week}.ipynb", dest / f"{week}.ipynb")
-                (dest / "timestamp.txt").write_text("2026-12-07 10:00:00.000000 UTC")
-        yield {week: {o.student: o for o in grade_week(course, week, jobs=1, isolate=sandbox_available() is None)}
-               for week in WEEKS}
+    yield {week: graded(week) for week in WEEKS}
+
+
+def graded(week: str) -> dict[str, Outcome]:
+    with scratch_course(ROOT, [week]) as course:
+        generate_assignment(ROOT, week, course)  # cached: nbgrader runs once per change of the source
+        for student, folder in (("master", "source"), ("blank", "release")):
+            dest = course / "submitted" / student / week
+            dest.mkdir(parents=True)
+            shutil.copyfile(course / folder / week / f"{week}.ipynb", dest / f"{week}.ipynb")
+            (dest / "timestamp.txt").write_text("2026-12-07 10:00:00.000000 UTC")
+        return {o.student: o for o in grade_week(course, week, jobs=1, isolate=sandbox_available() is None)}
 
 
 @pytest.mark.parametrize("week", WEEKS)

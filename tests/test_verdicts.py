@@ -34,7 +34,7 @@ from aieprep.course import scratch_course
 from aieprep.grading.outcome import Status
 from aieprep.grading.pipeline import grade_week
 from aieprep.grading.sandbox import sandbox_available
-from aieprep.nbgrader_bridge import cell_scores, load_course_config, run_nbgrader
+from aieprep.nbgrader_bridge import cell_scores, generate_assignment, load_course_config
 from aieprep.notebook import CellKind, cell_kind, grade_cells, metadata, read_notebook
 
 from .conftest import ROOT, WEEKS
@@ -112,7 +112,7 @@ def cohorts() -> Iterator[Any]:
 
 def grade_cohort(week: str, course: Path) -> Cohort:
     cohort = Cohort(week, course)
-    run_nbgrader(["generate_assignment", week, "--force"], cwd=course)
+    generate_assignment(ROOT, week, course)  # cached: nbgrader runs once per change of the source
     notebooks = {"blank": read_notebook(course / "release" / week / f"{week}.ipynb"), "master": master(week)}
     notebooks |= {f"wrong-{k}": submission(week, k) for k in range(1, packed(week) + 1)}
     for student, nb in notebooks.items():
