@@ -228,6 +228,20 @@ def test_a_malformed_answer_is_a_protocol_error() -> None:
         peer.decode(peer.channel.receive()["a"])
 
 
+@pytest.mark.parametrize("entry", [["0", []], [0, "d", None], [0, [], None, 1], "x"])
+def test_a_malformed_state_sent_back_is_a_protocol_error(entry: Any) -> None:
+    peer = Peer(Channel(socket.socketpair()[0]), lambda n: None, set(), private=True)
+    with pytest.raises(ProtocolError):
+        peer.decode({"v": [{"r": 0}], "t": [{"k": "states", "v": [entry]}]})
+
+
+def test_changed_course_objects_come_back_with_their_new_links(judge: Any) -> None:
+    nodes = [JudgeListNode(i) for i in range(3)]
+    nodes[0].next, nodes[1].next = nodes[1], nodes[2]
+    head = judge("reverse")(nodes[0])
+    assert head is nodes[2] and nodes[2].next is nodes[1] and nodes[1].next is nodes[0] and nodes[0].next is None
+
+
 def test_a_callable_course_object_stays_where_it_was_made(judge: Any) -> None:
     clock = Clock()
     assert judge("read_twice")(clock) == (1, 2) and clock.now == 2

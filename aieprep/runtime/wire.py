@@ -453,9 +453,10 @@ class Peer:
                                                and not any("__call__" in vars(c) for c in kind.__mro__))
             if course:  # the course's own data classes cross by value; its callables stay where they are
                 return self._course_object(value, node)
-            if kind is _State:
-                return {"k": "state", "d": [[name, node(v)] for name, v in value.state.items()],
-                        "base": node(value.base)}
+            if kind is _States:  # one entry for every changed object: [index, attributes, base] or [index, contents]
+                return {"k": "states", "v": [
+                    [index, [[name, node(v)] for name, v in contents.state.items()], node(contents.base)]
+                    if type(contents) is _State else [index, node(contents)] for index, contents in value.pairs]}
             if kind is int:
                 return {"k": "bigint", "x": format(value, "x")}  # hex: str() refuses ints of over 4,300 digits
             if kind is list:
@@ -657,7 +658,7 @@ class Peer:
             finally:
                 building.discard(index)
             built[index] = result
-            if received is not None and kind not in ("class", "yours", "state"):
+            if received is not None and kind not in ("class", "yours", "states"):
                 received[id(result)] = index
             if mutable is not None and kind == "ndarray":
                 mutable.append((index, result))
@@ -807,12 +808,21 @@ class Peer:
             if type(method) is not str or (self.private and method not in self._caps[handle].methods):
                 raise ProtocolError("a bad method reference")
             return getattr(self.handles[handle], method)
-        if kind == "state":
-            state = item.get("d")
-            if type(state) is not list:
-                raise ProtocolError("a bad object state")
-            pairs = {p[0]: value_of(p[1]) for p in state if type(p) is list and len(p) == 2 and type(p[0]) is str}
-            return _State(pairs, value_of(item.get("base")))
+        if kind == "states":
+            if type(v) is not list:
+                raise ProtocolError("bad states")
+            states: list[list[Any]] = []
+            for entry in v:
+                if type(entry) is not list or len(entry) not in (2, 3) or type(entry[0]) is not int:
+                    raise ProtocolError("a bad state")
+                if len(entry) == 2:
+                    states.append([entry[0], value_of(entry[1])])
+                    continue
+                if type(entry[1]) is not list:
+                    raise ProtocolError("a bad object state")
+                pairs = {p[0]: value_of(p[1]) for p in entry[1] if type(p) is list and len(p) == 2 and type(p[0]) is str}
+                states.append([entry[0], _State(pairs, value_of(entry[2]))])
+            return states
         if kind == "obj":  # a course object with an immutable base (an int subclass …)
             name = item.get("cls")
             cls = self.course_classes(name) if isinstance(name, str) else None
@@ -962,8 +972,8 @@ class Peer:
             if isinstance(error, ChannelClosed):
                 raise
             value, status = error.with_traceback(None), "raise"
-        states = [[index, self._contents(obj)] for index, obj, before in snapshots if _changed(obj, before)]
-        if status == "ok" and not states and _is_scalar(value):
+        states = _States([(index, self._contents(obj)) for index, obj, before in snapshots if _changed(obj, before)])
+        if status == "ok" and not states.pairs and _is_scalar(value):
             self.channel.send({"s": value, "re": message.get("id")})
             return
         self.channel.send({"a": self.encode([status, value, states], back=received)[0], "re": message.get("id")})
@@ -1092,6 +1102,16 @@ class _State:
 
     def __init__(self, state: dict[str, Any], base: Any) -> None:
         self.state, self.base = state, base
+
+
+class _States:
+    """What the received mutable objects a call changed hold now: ``pairs`` of (the other side's index of
+    the object, its contents: a :class:`_State` or a plain container). They cross as one table entry."""
+
+    __slots__ = ("pairs",)
+
+    def __init__(self, pairs: list[tuple[int, Any]]) -> None:
+        self.pairs = pairs
 
 
 def _is_scalar(value: Any) -> bool:
