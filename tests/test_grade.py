@@ -656,28 +656,48 @@ def test_interrupting_honest_code_anywhere_never_flags_it(tmp_path: Path) -> Non
         [o.problems for o in outcomes]
 
 
-def test_the_judge_s_own_time_is_never_the_learner_s(tmp_path: Path) -> None:
-    """A cell's limit is the CPU its kernel uses: a test whose judge computes for 2 s (as a busy grading
-    machine would make it wait) still passes under a 1 s limit; the learner's endless loop is still stopped."""
+def graded_alone(tmp_path: Path, week: str, nb: nbformat.NotebookNode, answer: str,
+                 limits: Limits) -> tuple[Any, dict[str, list[Any]]]:
+    """Release ``nb``, submit it with ``answer`` as its answer cell, grade it under ``limits``: the outcome,
+    and each graded cell's error values."""
     if not shutil.which("bwrap"):
         pytest.skip("grading needs bubblewrap (bwrap)")
-    week = "week09_slow_judge"
+    root, release = released_week(tmp_path, week, nb)
+    release.cells[1].source = answer
+    folder = root / "submitted" / "learner" / week
+    folder.mkdir(parents=True)
+    nbformat.write(release, folder / f"{week}.ipynb")
+    (outcome,) = grade_week(root, week, jobs=1, limits=limits)
+    graded = nbformat.read(root / "autograded" / "learner" / week / f"{week}.ipynb", as_version=4)
+    return outcome, {c.id: [o.get("evalue") for o in c.get("outputs", []) if o.get("output_type") == "error"]
+                     for c in graded.cells}
+
+
+def test_the_judge_s_own_time_is_never_the_learner_s(tmp_path: Path) -> None:
+    """A cell's limits are the CPU its kernel uses and the time nothing runs: a test whose judge computes
+    for 2 s (as a busy grading machine would make it wait) still passes under 1 s of each; the learner's
+    endless loop is still stopped."""
     nb = interrupted_week()
     slow = nbformat.v4.new_code_cell("import time\nend = time.process_time() + 2\nwhile time.process_time() < end:\n"
                                      "    pass\nassert add(2, 3) == 5", id="test-add-slow_judge")
     slow.metadata["nbgrader"] = nbgrader_meta("test-add-slow_judge", grade=True, solution=False, locked=True, points=1)
     nb.cells.append(slow)
-    root, release = released_week(tmp_path, week, nb)
-    release.cells[1].source = "def add(a, b):\n    return a + b"
-    folder = root / "submitted" / "honest" / week
-    folder.mkdir(parents=True)
-    nbformat.write(release, folder / f"{week}.ipynb")
-    limits = Limits(cell_seconds=1, wait_seconds=60, notebook_seconds=60, memory_bytes=768 * 2**20, processes=64)
-    (outcome,) = grade_week(root, week, jobs=1, limits=limits)
-    graded = nbformat.read(root / "autograded" / "honest" / week / f"{week}.ipynb", as_version=4)
-    errors = {c.id: [o.get("evalue") for o in c.get("outputs", []) if o.get("output_type") == "error"] for c in graded.cells}
+    limits = Limits(cell_seconds=1, wait_seconds=1, notebook_seconds=60, memory_bytes=768 * 2**20, processes=64)
+    outcome, errors = graded_alone(tmp_path, "week09_slow_judge", nb, "def add(a, b):\n    return a + b", limits)
     assert (outcome.status, outcome.score) == ("graded", 2), (outcome.problems, errors)
     assert errors["test-add-slow_judge"] == [] and errors["test-add-endless"], errors
+
+
+def test_a_cell_that_sleeps_past_its_wait_limit_is_stopped_and_the_next_still_runs(tmp_path: Path) -> None:
+    """Waiting (neither the kernel nor the judge running) has a limit of its own: an answer that sleeps
+    uses no CPU, and is still interrupted after ``wait_seconds``; its test fails, the next one passes."""
+    nb = interrupted_week()
+    nb.cells[2].source = "assert add(7, 1) == 8"
+    sleepy = "def add(a, b):\n    import time\n    if a == 7:\n        time.sleep(3600)\n    return a + b"
+    limits = Limits(cell_seconds=60, wait_seconds=3, notebook_seconds=60, memory_bytes=768 * 2**20, processes=64)
+    outcome, errors = graded_alone(tmp_path, "week09_sleepy", nb, sleepy, limits)
+    assert (outcome.status, outcome.score) == ("graded", 1), (outcome.problems, errors)
+    assert errors["test-add-endless"] and errors["test-add-quick"] == [], errors
 
 
 def test_a_course_cell_runs_once(course: Path, cohort: dict) -> None:

@@ -36,7 +36,7 @@ __all__ = ["Execution", "GradingFailure", "Job", "KernelSetup", "font_cache", "r
 
 TRUNCATED = "\n[output truncated by the grader]\n"
 JUDGE_GRACE_SECONDS = 30  # a test may go on this long after its cell ended (answers in flight), then it fails
-JUDGE_ANSWER_SECONDS = 120  # a judge that does not answer a command in this long is stopped
+JUDGE_ANSWER_SECONDS = 120  # a judge that does not answer a command in this long: a grading error, not a verdict
 JUDGE_UID = 65534  # "nobody": the judge's user inside its sandbox
 CPU_POLL_SECONDS = 0.25  # how often a running cell's CPU time is read
 INTERRUPT_GRACE_SECONDS = 10  # a cell still running this long after its interrupt stops the notebook
@@ -221,7 +221,7 @@ async def _grade_one(setup: KernelSetup, take: Callable[[], Job | None], workspa
                                record_timing=False, startup_timeout=120, shutdown_kernel="immediate",
                                iopub_timeout=10)
         client.output_budget = limits.output_bytes
-        execution = await _run(nb, tests, client, judge, booting, limits, KernelCpu(km))
+        execution = await _run(nb, tests, client, judge, booting, limits, ProcessUse(km.sb_cgroups, lambda: _pid(km)))
         execution.notebook = _compose(execution.notebook, tests, execution)
         return execution
     finally:
@@ -244,7 +244,7 @@ async def _grade_one(setup: KernelSetup, take: Callable[[], Job | None], workspa
 
 
 async def _run(nb: nbformat.NotebookNode, tests: dict[int, str], client: _CappedClient, judge: _JudgeProcess,
-               booting: asyncio.Future[Any], limits: Limits, cpu: KernelCpu) -> Execution:
+               booting: asyncio.Future[Any], limits: Limits, kernel: ProcessUse) -> Execution:
     """Run the notebook's cells in the booted kernel; at each test cell the judge runs the hidden test.
 
     A cell is stopped by its own limits (:func:`_execute`); the wall time of cells so stopped is the learner's,
@@ -254,6 +254,7 @@ async def _run(nb: nbformat.NotebookNode, tests: dict[int, str], client: _Capped
     again on the next run), never a lost test."""
     verdicts: dict[int, tuple[Verdict, str]] = {}
     problems: list[str] = []
+    judge_use = ProcessUse(judge.cgroups, lambda: judge.proc.pid)
     try:  # the judge's answers to "given" and "tests" are read before the first test
         unread = 2
         await booting
@@ -275,24 +276,26 @@ async def _run(nb: nbformat.NotebookNode, tests: dict[int, str], client: _Capped
                             problems.append(f"the judge stopped before cell {index + 1} (a test it ran never ended)")
                             break
                         for _ in range(unread):
-                            await asyncio.wait_for(judge.answer(), JUDGE_ANSWER_SECONDS)
+                            await _judge_answer(judge.answer(), JUDGE_ANSWER_SECONDS)
                         unread = 0
                         await judge.send({"run": index}, answer=False)
                         try:
-                            stopped = await _execute(client, cell, index, limits, cpu)
+                            stopped = await _execute(client, cell, index, limits, kernel, judge_use)
                         finally:
                             try:
-                                verdict = await asyncio.wait_for(judge.send({"end": index, "grace": JUDGE_GRACE_SECONDS}),
-                                                                 JUDGE_GRACE_SECONDS + JUDGE_ANSWER_SECONDS)
-                            except (asyncio.TimeoutError, TimeoutError, RuntimeError, OSError):
+                                verdict = await _judge_answer(judge.send({"end": index, "grace": JUDGE_GRACE_SECONDS}),
+                                                              JUDGE_GRACE_SECONDS + JUDGE_ANSWER_SECONDS)
+                            except (RuntimeError, OSError):  # the judge died (its memory limit): the test fails
                                 await judge.close()
                                 verdict = {"status": Verdict.FAIL, "message": "GradingError: the judge did not finish "
                                            "this test (it was stopped)"}
                             verdicts[index] = (Verdict(str(verdict.get("status"))), str(verdict.get("message", "")))
                     else:
-                        stopped = await _execute(client, cell, index, limits, cpu)
+                        stopped = await _execute(client, cell, index, limits, kernel, judge_use)
                     if stopped:
                         learners += time.monotonic() - begun
+                except GradingFailure:
+                    raise
                 except DeadKernelError:
                     problems.append(f"the kernel stopped at cell {index + 1} (it was killed or ran out of memory)")
                     break
@@ -311,20 +314,25 @@ async def _run(nb: nbformat.NotebookNode, tests: dict[int, str], client: _Capped
     return Execution(nb, verdicts, problems, bool(reasons))
 
 
-class KernelCpu:
-    """CPU seconds a kernel has used, read from outside it (``/proc``), so that nothing the learner's code
-    does can change it: every process of its cgroup, or else the process tree the kernel was launched as.
-    This is what a cell's time limit measures; the judge's and the grading machine's time never counts."""
+def _pid(km: SandboxKernelManager) -> int | None:
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    return None if process is None else int(process.pid)
+
+
+class ProcessUse:
+    """What a sandboxed program (a kernel, a judge) is doing, read from outside it (``/proc``), so that
+    nothing it does can change it: the processes of its cgroup, or else the process tree under its
+    launcher's ``pid()``. A cell's limits measure this, never the grading machine's load."""
 
     TICK = os.sysconf("SC_CLK_TCK")
     TREE_SECONDS = 2.0  # without a cgroup, the process tree is looked up again after this long
 
-    def __init__(self, km: SandboxKernelManager) -> None:
-        self.km = km
+    def __init__(self, cgroups: list[Path], pid: Callable[[], int | None]) -> None:
+        self.cgroups, self.pid = cgroups, pid
         self._tree: tuple[float, list[int]] = (0.0, [])
 
     def _pids(self) -> list[int]:
-        for folder in sorted(self.km.sb_cgroups, key=lambda d: "/pids/" not in str(d)):  # v1 pids, or v2's one
+        for folder in sorted(self.cgroups, key=lambda d: "/pids/" not in str(d)):  # v1 pids, or v2's one
             procs = folder / "cgroup.procs"
             if procs.exists():
                 return [int(pid) for pid in procs.read_text().split()]
@@ -333,58 +341,86 @@ class KernelCpu:
         return self._tree[1]
 
     def _process_tree(self) -> list[int]:
-        process = getattr(getattr(self.km, "provisioner", None), "process", None)
-        if process is None:
+        root = self.pid()
+        if root is None:
             return []
         children: dict[int, list[int]] = {}
         for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-        found, todo = [], [process.pid]
+            fields = _stat_fields(stat)
+            if fields:
+                children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        found, todo = [], [root]
         while todo:
             pid = todo.pop()
             found.append(pid)
             todo += children.get(pid, [])
         return found
 
-    def seconds(self) -> float:
+    def cpu_seconds(self) -> float:
+        """CPU used by its processes (all their threads; children that ended are not counted)."""
         total = 0
         for pid in self._pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime (all threads; children that ended are gone)
+            fields = _stat_fields(Path(f"/proc/{pid}/stat"))
+            if fields:
+                total += int(fields[11]) + int(fields[12])  # utime, stime
         return total / self.TICK
+
+    def runnable(self) -> bool:
+        """Whether one of its threads is running or waiting for a CPU (state R): it is working, not waiting."""
+        return any(fields and fields[0] == "R" for pid in self._pids()
+                   for fields in map(_stat_fields, Path(f"/proc/{pid}/task").glob("*/stat")))
+
+
+def _stat_fields(stat: Path) -> list[str]:
+    """The fields of a ``/proc/…/stat`` after the command's name (state first); empty if it is gone."""
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
 
 
 class CellStuck(Exception):
     """A cell went on after its interrupt (it ignores Ctrl-C): the rest of the notebook is not run."""
 
 
-async def _execute(client: _CappedClient, cell: Any, index: int, limits: Limits, cpu: KernelCpu) -> bool:
+async def _execute(client: _CappedClient, cell: Any, index: int, limits: Limits, kernel: ProcessUse,
+                   judge: ProcessUse) -> bool:
     """Run one cell. It is interrupted once its kernel has used ``limits.cell_seconds`` of CPU during it (the
-    learner's computation; load on the machine does not change it), or has waited ``limits.wait_seconds``
-    (sleeps, blocking calls). True when a limit stopped it; :class:`CellStuck` if it ignored the interrupt."""
+    learner's computation), or has waited ``limits.wait_seconds`` (sleeps, blocking calls: time in which
+    neither the kernel nor the judge had a thread running or ready to run, sampled every
+    ``CPU_POLL_SECONDS``). Load on the machine changes neither. True when a limit stopped it;
+    :class:`CellStuck` if it ignored the interrupt."""
     task = asyncio.ensure_future(client.async_execute_cell(cell, index))
-    start, start_cpu = time.monotonic(), None  # read from the first tick on: most cells end before it
+    start_cpu: float | None = None  # read from the first tick on: most cells end before it
+    waited, last = 0.0, time.monotonic()
     interrupted: float | None = None
     while not (await asyncio.wait({task}, timeout=CPU_POLL_SECONDS))[0]:
-        now, used = time.monotonic(), cpu.seconds()
+        now, used = time.monotonic(), kernel.cpu_seconds()
         start_cpu = used if start_cpu is None else start_cpu
+        if not kernel.runnable() and not judge.runnable():
+            waited += now - last
+        last = now
         if interrupted is None:
-            if used - start_cpu > limits.cell_seconds or now - start > limits.wait_seconds:
+            if used - start_cpu > limits.cell_seconds or waited > limits.wait_seconds:
                 interrupted = now
-                await cpu.km.interrupt_kernel()
+                assert isinstance(client.km, SandboxKernelManager)
+                await client.km.interrupt_kernel()
         elif now - interrupted > INTERRUPT_GRACE_SECONDS:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
             raise CellStuck(f"it went on {INTERRUPT_GRACE_SECONDS} s after being interrupted")
     await task
     return interrupted is not None
+
+
+async def _judge_answer(answer: Any, seconds: float) -> dict[str, Any]:
+    """The judge's answer to a command; a judge that gives none in ``seconds`` (a machine too slow, or a
+    broken judge: a test stuck on learner code is answered after its grace) is a :class:`GradingFailure`."""
+    try:
+        return dict(await asyncio.wait_for(answer, seconds))
+    except (asyncio.TimeoutError, TimeoutError):
+        raise GradingFailure(f"the judge did not answer in {seconds:.0f} s: the grading machine is too slow, "
+                             "or the judge is broken (see judge.log)") from None
 
 
 class GradingFailure(Exception):

@@ -40,7 +40,7 @@ class Limits:
     """What one submission may use."""
 
     cell_seconds: int = 60  # CPU seconds a cell's kernel may use, then the cell is interrupted
-    wait_seconds: int = 300  # wall seconds a cell may wait (sleeps, blocking calls), then it is interrupted
+    wait_seconds: int = 300  # seconds a cell may wait (neither kernel nor judge running), then it is interrupted
     notebook_seconds: int = 600  # wall time of cells stopped by these limits, in all; then the notebook stops
     backstop_seconds: int = 3600  # a notebook not done by then met a machine too slow: a grading error, not a zero
     cpu_seconds: int = 600  # RLIMIT_CPU of the kernel

@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+from .testing import run_steps
 from .wire import Channel, Peer
 
 __all__ = ["serve"]
@@ -42,22 +43,13 @@ def _peer_for(namespace: dict[str, Any]) -> Peer:
         def map_calls(func: Any, items: list[Any], star: bool = False) -> list[Any]:
             return [func(*item) if star else func(item) for item in items]
 
-        def replay(target: Any, steps: list[Any]) -> list[list[Any]]:
-            outcomes: list[list[Any]] = []
-            for name, *args in steps:
-                try:
-                    outcomes.append([True, getattr(target, name)(*args)])
-                except Exception as error:
-                    outcomes.append([False, error])
-            return outcomes
-
         def asgi_start(app: Any, path: str) -> str:
             return _serve_app(app, path)
 
         peer = Peer(Channel(socket.socket(socket.AF_UNIX)), course_class, set(), private=False,
                     extra_ops={"hello": hello, "ns": lookup, "notebook": in_notebook, "done": done,
                                "asgi_start": asgi_start, "map": map_calls,
-                               "replay": replay})
+                               "replay": run_steps})
         _peers[id(namespace)] = peer
     return peer
 

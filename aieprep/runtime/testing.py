@@ -210,17 +210,22 @@ def replay(target: Any, steps: Any) -> list[Any]:
     ``("__len__",)``; per step, what it returned, or :class:`Raised` if it raised (the next steps still
     run). On a learner's object under the judge, all the steps travel in one exchange."""
     steps = [(str(name), *args) for name, *args in steps]
-    if _notebook_replay is not None:
-        outcomes = _notebook_replay(target, steps)
-        if outcomes is not NotImplemented:
-            return [value if ok is True else Raised(value) for ok, value in outcomes]
-    results: list[Any] = []
+    outcomes = NotImplemented if _notebook_replay is None else _notebook_replay(target, steps)
+    if outcomes is NotImplemented:
+        outcomes = run_steps(target, steps)
+    return [value if ok is True else Raised(value) for ok, value in outcomes]
+
+
+def run_steps(target: Any, steps: list[Any]) -> list[list[Any]]:
+    """Where ``target`` lives (the notebook, for :func:`replay` under the judge): per step ``(name, *args)``,
+    ``[True, what it returned]`` or ``[False, the exception it raised]``."""
+    outcomes: list[list[Any]] = []
     for name, *args in steps:
         try:
-            results.append(getattr(target, name)(*args))
+            outcomes.append([True, getattr(target, name)(*args)])
         except Exception as error:
-            results.append(Raised(error))
-    return results
+            outcomes.append([False, error])
+    return outcomes
 
 
 def in_notebook(func: F) -> F:
