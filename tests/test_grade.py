@@ -657,7 +657,7 @@ def test_interrupting_honest_code_anywhere_never_flags_it(tmp_path: Path) -> Non
 
 
 def graded_alone(tmp_path: Path, week: str, nb: nbformat.NotebookNode, answer: str,
-                 limits: Limits) -> tuple[Any, dict[str, list[Any]]]:
+                 limits: Limits) -> tuple[Outcome, dict[str, list[object]]]:
     """Release ``nb``, submit it with ``answer`` as its answer cell, grade it under ``limits``: the outcome,
     and each graded cell's error values."""
     if not shutil.which("bwrap"):
