@@ -6,6 +6,7 @@ One side plays the judge, the other the notebook, over a real socket pair; the n
 from __future__ import annotations
 
 import collections
+import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -59,6 +60,17 @@ def opener() -> None:
     raise CircuitOpenError("open")
 
 
+class Counted(int):  # a course class with an int base (as Week 2's CountedInt)
+    pass
+
+
+class JudgeCounted(int):
+    pass
+
+
+JudgeCounted.__name__ = "Counted"
+
+
 NOTEBOOK = {"ListNode": ListNode, "reverse": reverse, "Queue": Queue, "opener": opener,
             "append_one": lambda items: items.append(1), "same": lambda x: x,
             "call_twice": lambda f, x: (f(x), f(x)), "double_array": lambda a: a * 2,
@@ -80,6 +92,8 @@ NOTEBOOK["ask_model"] = lambda client, url: (client.chat.completions.create(
     model=MODEL, messages=[{"role": "user", "content": "Say hi"}]).choices[0].message.content,
     type(client).__module__, _fetch(client, url))
 NOTEBOOK["CircuitOpenError"] = CircuitOpenError
+NOTEBOOK["Counted"] = Counted
+NOTEBOOK["largest_and_kinds"] = lambda items: (max(items), {type(x).__name__ for x in items}, items[0] is items[-1])
 
 
 def _fetch(client: Any, url: str) -> str:
@@ -116,7 +130,7 @@ def judge() -> Iterator[Any]:
     left, right = socket.socketpair()
     notebook = agent._peer_for(NOTEBOOK)  # the notebook's side as `serve` builds it, with its requests
     notebook.channel = Channel(right)
-    notebook.set_course_names({"ListNode", "Clock"})
+    notebook.set_course_names({"ListNode", "Clock", "Counted"})
 
     def serve() -> None:
         try:
@@ -126,8 +140,8 @@ def judge() -> Iterator[Any]:
             pass
 
     threading.Thread(target=serve, daemon=True).start()
-    peer = Peer(Channel(left), {"ListNode": JudgeListNode, "Clock": Clock, "Tally": Tally}.get,
-                {"ListNode", "Clock", "Tally"}, private=True)
+    peer = Peer(Channel(left), {"ListNode": JudgeListNode, "Clock": Clock, "Tally": Tally, "Counted": JudgeCounted}.get,
+                {"ListNode", "Clock", "Tally", "Counted"}, private=True)
     peer.set_lending({"Tally": ["__len__", "__getitem__"]})
     yield lambda name: peer.request("ns", None, [name], {})
     left.close()
@@ -240,6 +254,26 @@ def test_changed_course_objects_come_back_with_their_new_links(judge: Any) -> No
     nodes[0].next, nodes[1].next = nodes[1], nodes[2]
     head = judge("reverse")(nodes[0])
     assert head is nodes[2] and nodes[2].next is nodes[1] and nodes[1].next is nodes[0] and nodes[0].next is None
+
+
+def test_course_ints_cross_as_their_values_and_keep_their_identity(judge: Any) -> None:
+    values = [JudgeCounted(v) for v in (5, 90, 7)]
+    largest, kinds, ends_same = judge("largest_and_kinds")(values)
+    assert largest is values[1] and kinds == {"Counted"} and not ends_same
+    shared = JudgeCounted(3)
+    assert judge("largest_and_kinds")([shared, JudgeCounted(1), shared])[2]  # one object twice stays one object
+
+
+@pytest.mark.parametrize("table", [
+    [{"k": "list", "cls": "Counted", "at": 1, "o": [1, 2]}, 0],  # an object without its table entry
+    [{"k": "list", "cls": "Counted", "at": 1, "o": [1.5]}, 0],  # a value of another type than the base's
+    [{"k": "list", "cls": "Nope", "at": 1, "o": [1]}, 0],  # an unknown class
+    [{"k": "list", "cls": "Counted", "at": 1, "o": [1]}, 5],  # an entry naming another list
+])
+def test_a_malformed_list_of_course_ints_is_a_protocol_error(table: Any) -> None:
+    peer = Peer(Channel(socket.socketpair()[0]), {"Counted": JudgeCounted}.get, {"Counted"}, private=True)
+    with pytest.raises(ProtocolError):
+        peer.decode({"v": [{"r": 0}], "t": table})
 
 
 def test_a_callable_course_object_stays_where_it_was_made(judge: Any) -> None:
@@ -399,3 +433,29 @@ def test_a_slow_reader_is_waited_for_not_timed_out() -> None:
     assert len(received[0]["blob"]) == 4 * 2**20
     sender.close()
     receiver.close()
+
+
+def test_a_test_keeps_the_notebook_on_one_cpu_and_gives_it_back_after(tmp_path: Any) -> None:
+    """The notebook's side of a test stays on the CPU it started on (the judge's test thread goes there
+    too: a round trip on one core is about three times quicker here); its next cells may use every CPU."""
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(tmp_path / "judge.sock"))
+    listener.listen(1)
+    before = os.sched_getaffinity(0)
+    seen: list[Any] = []
+
+    def judge_side() -> None:
+        conn, _ = listener.accept()
+        peer = Peer(Channel(conn), lambda n: None, set(), private=True)
+        seen.append(peer.request("hello", None, [[]], {}))
+        seen.append(peer.request("notebook", None, ["cpus"], {}))
+        peer.channel.send({"op": "done", "h": None, "a": peer.encode([{}])[0], "id": 0})
+
+    thread = threading.Thread(target=judge_side)
+    thread.start()
+    namespace: dict[str, Any] = {"cpus": lambda: os.sched_getaffinity(0)}
+    agent.serve(str(tmp_path / "judge.sock"), namespace)
+    thread.join()
+    agent._peers.pop(id(namespace))
+    assert type(seen[0]) is int and seen[0] in before and seen[1] == {seen[0]}
+    assert os.sched_getaffinity(0) == before

@@ -89,6 +89,7 @@ class Judge:
         self.outcome: dict[str, Any] = {}
         self.app_sockets: set[str] = set()  # the sockets this judge named for the notebook's apps
         self.socket_dir = os.path.dirname(socket_path)
+        self.cpus = os.sched_getaffinity(0) if hasattr(os, "sched_setaffinity") else set()
         testing._notebook_call = self.in_notebook
         testing._notebook_map = self.map_calls
         testing._notebook_replay = self.replay
@@ -143,7 +144,9 @@ class Judge:
                         raise ChannelClosed("the notebook did not answer the judge (its test cell ended)") from None
             self.peer.channel = Channel(conn, abort=self.cell_over.is_set)
             self.connected = True
-            self.peer.request("hello", None, [sorted(self.course_classes)], {})
+            cpu = self.peer.request("hello", None, [sorted(self.course_classes)], {})
+            if type(cpu) is int and cpu in self.cpus:  # the test thread joins the notebook's core
+                os.sched_setaffinity(0, {cpu})
         return self.peer
 
     def lookup(self, name: str) -> Any:

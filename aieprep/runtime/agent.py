@@ -8,6 +8,7 @@ says the test is over. Nothing here decides a grade: the judge trusts none of wh
 
 from __future__ import annotations
 
+import os
 import socket
 from typing import Any
 
@@ -34,8 +35,9 @@ def _peer_for(namespace: dict[str, Any]) -> Peer:
         def in_notebook(name: str, *args: Any, **kwargs: Any) -> Any:
             return lookup(name)(*args, **kwargs)
 
-        def hello(names: list[str]) -> None:
+        def hello(names: list[str]) -> int | None:
             _peers[id(namespace)].set_course_names({n for n in names if type(n) is str})
+            return _pin_here()
 
         def done() -> None:
             _peers[id(namespace)].done = True
@@ -84,6 +86,19 @@ def _serve_app(app: Any, path: str) -> str:
     return path
 
 
+def _pin_here() -> int | None:
+    """Keep the calling thread on the CPU it runs on now, and return that CPU (None if it cannot be
+    known); the judge's test thread then goes there too. A message between two processes on one core is
+    answered about three times sooner than across cores, where each one has to wake the other's core."""
+    try:
+        with open("/proc/thread-self/stat") as stat:
+            cpu = int(stat.read().rsplit(")", 1)[1].split()[36])  # field 39, "processor"
+        os.sched_setaffinity(0, {cpu})
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+    return cpu
+
+
 def serve(path: str, namespace: dict[str, Any]) -> None:
     """Answer the judge's requests for one test, then return."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -94,9 +109,15 @@ def serve(path: str, namespace: dict[str, Any]) -> None:
         return
     peer = _peer_for(namespace)
     peer.channel, peer.done = Channel(sock), False
+    cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     try:
         peer.serve_until(lambda: peer.done)
     except Exception:  # the judge went away or sent nonsense: the test fails on its side
         pass
     finally:
         peer.channel.close()
+        if cpus is not None:  # the notebook's next cells run where the scheduler likes again
+            try:
+                os.sched_setaffinity(0, cpus)
+            except OSError:
+                pass

@@ -442,8 +442,7 @@ class Peer:
 
         course_kinds = self._course_kinds
 
-        def entry(value: Any) -> dict[str, Any]:
-            kind = type(value)
+        def is_course(kind: type) -> bool:
             course = course_kinds.get(kind)
             if course is None:
                 course = course_kinds[kind] = (kind.__name__ in self.course_names
@@ -451,7 +450,33 @@ class Peer:
                                                and self.course_classes(kind.__name__) is kind
                                                and not issubclass(kind, BaseException)
                                                and not any("__call__" in vars(c) for c in kind.__mro__))
-            if course:  # the course's own data classes cross by value; its callables stay where they are
+            return course
+
+        def plain_objects(value: list[Any]) -> dict[str, Any] | None:
+            """A list of stateless course objects of one class with an int, float or str base (Week 2's
+            CountedInt) as one entry of their plain values: each object still gets its own table index
+            (an entry holding the list's index), so that it keeps its identity in both directions."""
+            cls = type(value[0])
+            if cls in _SCALARS or not is_course(cls) or _plain_base_of(cls) not in _FLAT_BASES:
+                return None
+            base, tag = _plain_base_of(cls)  # type: ignore[misc]
+            ids = {id(x) for x in value}
+            if len(ids) != len(value) or any(type(x) is not cls or getattr(x, "__dict__", None) for x in value) \
+                    or any(i in seen for i in ids) or (back is not None and any(i in back for i in ids)):
+                return None
+            values = [base(x) for x in value]
+            if tag == "int" and not all(abs(v) < 1 << 63 for v in values):
+                return None
+            owner, first = seen[id(value)], len(table)
+            for x in value:
+                seen[id(x)] = len(table)
+                keep.append(x)
+                table.append(owner)
+            return {"k": "list", "cls": cls.__name__, "at": first, "o": values}
+
+        def entry(value: Any) -> dict[str, Any]:
+            kind = type(value)
+            if is_course(kind):  # the course's own data classes cross by value; its callables stay where they are
                 return self._course_object(value, node)
             if kind is _States:  # one entry for every changed object: [index, attributes, base] or [index, contents]
                 return {"k": "states", "v": [
@@ -462,6 +487,9 @@ class Peer:
             if kind is list:
                 if all(type(x) in _PLAIN_SCALARS for x in value):  # a list of plain values: as it is
                     return {"k": "list", "s": value}
+                flat = plain_objects(value)
+                if flat is not None:
+                    return flat
                 return {"k": "list", "v": [node(x) for x in value]}
             if kind is tuple:
                 return {"k": "tuple", "v": [node(x) for x in value]}
@@ -554,11 +582,7 @@ class Peer:
         out: dict[str, Any] = {"k": "obj", "cls": cls.__name__}
         state = getattr(value, "__dict__", None)
         out["d"] = [[name, node(v)] for name, v in state.items()] if type(state) is dict else []
-        if cls not in _PLAIN_BASES:
-            _PLAIN_BASES[cls] = next(((base, tag) for base, tag in ((list, "list"), (dict, "dict"), (int, "int"),
-                                      (float, "float"), (str, "str"), (tuple, "tuple"), (set, "set"))
-                                      if issubclass(cls, base)), None)
-        plain = _PLAIN_BASES[cls]
+        plain = _plain_base_of(cls)
         if plain is not None:
             base, tag = plain
             out["base"] = [tag, node(base(value) if base is not dict else dict(value.items()))]
@@ -632,12 +656,40 @@ class Peer:
                 raise ProtocolError(f"a bad value node: {str(node)[:80]}")
             return build(node["r"])
 
+        def objects(owner: int) -> list[Any]:
+            """The course objects of a list sent as their plain values (``"o"``), each built once and filed
+            under its own table index (whose entry is the list's index)."""
+            item = table[owner]
+            values, first, name = item.get("o"), item.get("at"), item.get("cls")
+            cls: Any = self.course_classes(name) if isinstance(name, str) else None
+            plain = _plain_base_of(cls) if isinstance(cls, type) else None
+            if plain is None or type(values) is not list or type(first) is not int or plain not in _FLAT_BASES \
+                    or not 0 <= first <= len(table) - len(values) \
+                    or any(type(table[first + j]) is not int or table[first + j] != owner for j in range(len(values))) \
+                    or not all(type(v) is plain[0] for v in values):
+                raise ProtocolError("a bad list of course objects")
+            if values and first in built:
+                return [built[first + j] for j in range(len(values))]
+            out = []
+            for j, v in enumerate(values):
+                obj = cls.__new__(cls, v)
+                built[first + j] = obj
+                if received is not None:
+                    received[id(obj)] = first + j
+                out.append(obj)
+            return out
+
         def build(index: int) -> Any:
             if index in built:
                 return built[index]
             if index in building:
                 raise ProtocolError("an immutable value that contains itself")
             item = table[index]
+            if type(item) is int and 0 <= item < len(table) and type(table[item]) is dict and "o" in table[item]:
+                build(item)  # an object of a list sent as plain values: built with the list
+                if index not in built:
+                    raise ProtocolError("a bad reference into a list of course objects")
+                return built[index]
             if type(item) is not dict or type(item.get("k")) is not str:
                 raise ProtocolError("a bad table entry")
             kind = item["k"]
@@ -650,7 +702,10 @@ class Peer:
                     received[id(shell)] = index
                 if mutable is not None:
                     mutable.append((index, shell))
-                fill.append((shell, item))
+                if kind == "list" and "o" in item:
+                    shell.extend(objects(index))
+                else:
+                    fill.append((shell, item))
                 return shell
             building.add(index)
             try:
@@ -1093,6 +1148,16 @@ _IMMUTABLE_BASES = ("int", "float", "str", "tuple")
 _PLAIN_SCALARS = frozenset({int, str, float, bool, type(None)})
 _MUTABLE_KINDS = frozenset({"list", "dict", "set", "deque", "Counter", "OrderedDict", "defaultdict", "bytearray", "obj"})
 _PLAIN_BASES: dict[type, tuple[type, str] | None] = {}
+_FLAT_BASES = ((int, "int"), (float, "float"), (str, "str"))  # bases of course objects sent as plain values
+
+
+def _plain_base_of(cls: type) -> tuple[type, str] | None:
+    """The plain type a course class derives from, with its tag on the wire (None: a plain object)."""
+    if cls not in _PLAIN_BASES:
+        _PLAIN_BASES[cls] = next(((base, tag) for base, tag in ((list, "list"), (dict, "dict"), (int, "int"),
+                                  (float, "float"), (str, "str"), (tuple, "tuple"), (set, "set"))
+                                  if issubclass(cls, base)), None)
+    return _PLAIN_BASES[cls]
 
 
 class _State:
