@@ -147,8 +147,9 @@ def gradebook_schema_version() -> str:
     return str(ScriptDirectory(ALEMBIC_DIR).get_current_head())
 
 
-def course_api(course: Path) -> Any:
-    """nbgrader's own API (what its commands and formgrader run) on ``course``, in this process."""
+def course_api(course: Path, release_directory: str | None = None) -> Any:
+    """nbgrader's own API (what its commands and formgrader run) on ``course``, in this process
+    (``release_directory``: where ``generate_assignment`` writes, instead of ``release/``)."""
     from traitlets.config.loader import PyFileConfigLoader
 
     _nbgrader()
@@ -165,6 +166,9 @@ def course_api(course: Path) -> Any:
     # Talk to the kernel over Unix sockets in the course folder: no TCP port, no warning about one.
     config.KernelManager.transport = "ipc"
     config.KernelManager.ip = str(course / "kernel")  # socket path prefix: kernel-1, kernel-2 …
+    config.CourseDirectory.root = str(course)  # the course's nbgrader_config.py leaves it to the working folder
+    if release_directory is not None:
+        config.CourseDirectory.release_directory = release_directory
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
 
@@ -193,6 +197,21 @@ def generate_assignment(root: Path, week: str, scratch: Path, api: Callable[[], 
         staging.rename(cache)  # atomic: a concurrent run either sees all of it or none
     except OSError:
         shutil.rmtree(staging)
+
+
+def register_assignment(root: Path, week: str) -> None:
+    """Put ``week`` (its notebook and grade cells) in the course gradebook from ``source/``, as ``nbgrader
+    generate_assignment`` does, generating into a throwaway folder: nbgrader would skip a week whose
+    ``release/`` exists (it is committed), and that copy is left as it is. CourseError if it is not what
+    ``source/`` generates (then grades would not match the learners' notebooks: run ``make release``)."""
+    with tempfile.TemporaryDirectory(prefix="aieprep-register-") as tmp:
+        raise_for(course_api(root, release_directory=tmp).generate_assignment(week), "generate_assignment")
+
+        def files(folder: Path) -> dict[str, bytes]:
+            return {str(f.relative_to(folder)): f.read_bytes() for f in sorted(folder.rglob("*")) if f.is_file()}
+
+        if files(Path(tmp) / week) != files(root / "release" / week):
+            raise CourseError(f"release/{week} is not what source/{week} generates: run `make release`")
 
 
 def _cache_dir() -> Path:

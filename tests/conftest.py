@@ -56,10 +56,21 @@ def tiny_week_notebook(prefix: str) -> nbformat.NotebookNode:
     return nb
 
 
+# Where Jupyter, JupyterLab and IPython would look instead of the home folder, if the user set them.
+HOME_OVERRIDES = ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_PATH",
+                  "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR", "IPYTHONDIR", "AIEPREP_PRACTICE_DB",
+                  "AIEPREP_DATA_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME")
+
+
 @pytest.fixture(autouse=True, scope="session")
-def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Keep the self-check's cache of generated assignments out of the user's home."""
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+def _private_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test, and everything it starts (JupyterLab, kernels, nbgrader), runs with a home folder of its
+    own: the user's Jupyter settings and saved workspaces, caches and practice store are never read or
+    written (a JupyterLab used before would otherwise reopen its saved tabs in the browser tests)."""
+    home = tmp_path_factory.mktemp("home")
+    for name in HOME_OVERRIDES:
+        os.environ.pop(name, None)
+    os.environ.update({"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")})
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """The cohort flow with nbgrader's own commands, on a local exchange with two learner accounts:
 release → fetch → submit → collect → grade (``aieprep grade``: sandboxed, parallel, into nbgrader's
-gradebook) → feedback → export.
+gradebook) → feedback → export. The instructor's commands are README.md's, run as written on a course
+as a fresh clone has it (``release/`` committed, no gradebook), with the tiny week's name for Week 1's.
 
 nbgrader names a learner by the operating-system account running the command (``pwd``), so each
 learner runs nbgrader inside bubblewrap as its own user id, with a passwd file naming it and its
@@ -20,6 +21,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from .conftest import ROOT
+
 BIN = Path(sys.executable).parent
 WEEK = "week01_tiny"
 
@@ -33,6 +36,21 @@ def as_learner(name: str, home: Path, accounts: Path) -> list[str]:
     return ["bwrap", "--dev-bind", "/", "/", "--unshare-user", "--uid", uid, "--gid", uid,
             "--ro-bind", str(accounts / "passwd"), "/etc/passwd", "--ro-bind", str(accounts / "group"), "/etc/group",
             "--chdir", str(home), "--"]
+
+
+def readme_instructor_block() -> list[str]:
+    """The command lines of README.md's block for running a cohort (comments dropped)."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("Running a cohort uses nbgrader's own commands", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    lines = [line.split("#", 1)[0].strip() for line in block.splitlines()]
+    return [line.replace("week01_python_ds", WEEK) for line in lines if line]
+
+
+def run_readme_lines(lines: list[str], cwd: Path, env: dict[str, str]) -> None:
+    """README lines run by bash as a user types them, after the block's first line (activating the environment)."""
+    script = "set -e\n" + "\n".join(readme_instructor_block()[:1] + lines) + "\n"
+    proc = subprocess.run(["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, f"README's commands failed:\n{script}\n{proc.stdout}\n{proc.stderr}"
 
 
 def nbgrader(*args: str, cwd: Path, env: dict[str, str], prefix: list[str] | None = None) -> str:
@@ -58,7 +76,8 @@ def cohort(tiny_course: Path, tmp_path: Path) -> dict:
         f"{name}:x:{uid}:{uid}::{tmp_path / 'home' / name}:/bin/sh\n" for name, uid in LEARNERS.items()))
     (accounts / "group").write_text("root:x:0:\n" + "".join(f"{name}:x:{uid}:\n" for name, uid in LEARNERS.items()))
     path = f"{BIN}{os.pathsep}{os.environ['PATH']}"
-    instructor = {**os.environ, "PATH": path, "AIEPREP_EXCHANGE_ROOT": str(exchange)}
+    (tiny_course / ".venv").symlink_to(BIN.parent)  # where the README's block finds the environment
+    instructor = {**os.environ, "AIEPREP_EXCHANGE_ROOT": str(exchange)}
     learners = {}
     for name in LEARNERS:
         home = tmp_path / "home" / name
@@ -73,8 +92,10 @@ def cohort(tiny_course: Path, tmp_path: Path) -> dict:
 
 def test_release_fetch_submit_collect_grade_feedback_export(cohort: dict) -> None:
     course, instructor, learners = cohort["course"], cohort["instructor"], cohort["learners"]
-    nbgrader("generate_assignment", WEEK, "--force", cwd=course, env=instructor)
-    nbgrader("release_assignment", WEEK, cwd=course, env=instructor)
+    block = readme_instructor_block()
+    assert block[0] == ". .venv/bin/activate" and not any("generate_assignment" in line for line in block)
+    collect = next(i for i, line in enumerate(block) if line.startswith("nbgrader collect"))
+    run_readme_lines(block[1:collect], cwd=course, env=instructor)  # release_assignment
 
     for name, (home, env, prefix) in learners.items():
         nbgrader("fetch_assignment", WEEK, "--course", "aieprep", cwd=home, env=env, prefix=prefix)
@@ -85,14 +106,9 @@ def test_release_fetch_submit_collect_grade_feedback_export(cohort: dict) -> Non
             nbformat.write(nb, notebook)
         nbgrader("submit", WEEK, "--course", "aieprep", cwd=home, env=env, prefix=prefix)
 
-    nbgrader("collect", WEEK, cwd=course, env=instructor)
+    run_readme_lines(block[collect:], cwd=course, env=instructor)  # collect, grade, feedback, export
     assert sorted(p.name for p in (course / "submitted").iterdir()) == list(LEARNERS)
-    grade = subprocess.run([str(BIN / "aieprep"), "grade", WEEK, "--jobs", "2"], cwd=course, env=instructor,
-                           capture_output=True, text=True)
-    assert grade.returncode == 0, grade.stdout + grade.stderr
     assert (course / "reports" / WEEK / "grades.csv").is_file() and (course / "reports" / WEEK / "index.html").is_file()
-    nbgrader("generate_feedback", WEEK, cwd=course, env=instructor)
-    nbgrader("release_feedback", WEEK, cwd=course, env=instructor)
 
     for name, (home, env, prefix) in learners.items():
         nbgrader("fetch_feedback", WEEK, "--course", "aieprep", cwd=home, env=env, prefix=prefix)
@@ -101,7 +117,6 @@ def test_release_fetch_submit_collect_grade_feedback_export(cohort: dict) -> Non
         text = unescape(re.sub(r"<[^>]+>", "", feedback[0].read_text()))
         assert "w1_add(-5, 2)" not in text and "hidden tests: they ran" in text, "feedback shows a hidden test"
 
-    nbgrader("export", cwd=course, env=instructor)
     with open(course / "grades.csv") as f:
         scores = {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader(f)}
     assert scores == {"alice": 3.0, "bob": 0.0}

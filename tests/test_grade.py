@@ -354,13 +354,13 @@ def test_cells_a_student_added_are_kept_in_place(course: Path, cohort: dict) -> 
     assert (outcome(cohort, "own_cell").problems, auto_score(course, "own_cell")) == ([], 7)
 
 
-def test_a_week_missing_from_the_gradebook_is_refused(course: Path, tmp_path: Path) -> None:
+def test_a_week_never_released_is_refused(course: Path, tmp_path: Path) -> None:
     from aieprep.course import CourseError
 
     root = tmp_path / "unreleased"
     shutil.copytree(course / "source", root / "source")
     shutil.copyfile(course / "nbgrader_config.py", root / "nbgrader_config.py")
-    with pytest.raises(CourseError, match="generate_assignment"):
+    with pytest.raises(CourseError, match="make release"):
         grade_week(root, WEEK)
 
 
@@ -395,18 +395,35 @@ def test_kernels_boot_while_the_submissions_are_read(course: Path, cohort: dict,
     assert booting == [True] and (again.status, again.score) == ("graded", 7)
 
 
-def test_a_week_missing_from_the_gradebook_stops_the_kernels_it_started(course: Path, release: nbformat.NotebookNode,
-                                                                        tmp_path: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from aieprep.course import CourseError
-
-    root = tmp_path / "not-in-gradebook"
+def _course_without_gradebook(course: Path, root: Path) -> Path:
+    """A copy of ``course`` as a fresh clone has it: source/ and the committed release/, no gradebook."""
     for folder in ("source", "release"):
         shutil.copytree(course / folder, root / folder)
     shutil.copyfile(course / "nbgrader_config.py", root / "nbgrader_config.py")
+    return root
+
+
+def test_a_week_missing_from_the_gradebook_is_registered_from_source_and_graded(
+        course: Path, release: nbformat.NotebookNode, tmp_path: Path) -> None:
+    root = _course_without_gradebook(course, tmp_path / "fresh-clone")
+    released = (root / "release" / WEEK / f"{WEEK}.ipynb").read_bytes()
+    write_submission(root, "full", answered(release, RIGHT_ADD, RIGHT_DOUBLE))
+    (outcome,) = grade_week(root, WEEK, jobs=1, limits=LIMITS, isolate=False)
+    assert (outcome.status, outcome.score) == ("graded", 7)
+    assert (root / "release" / WEEK / f"{WEEK}.ipynb").read_bytes() == released
+
+
+def test_a_release_that_source_does_not_generate_stops_the_kernels_it_started(
+        course: Path, release: nbformat.NotebookNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aieprep.course import CourseError
+
+    root = _course_without_gradebook(course, tmp_path / "stale-release")
+    stale = nbformat.read(root / "release" / WEEK / f"{WEEK}.ipynb", as_version=4)
+    stale.cells.append(nbformat.v4.new_markdown_cell("an edit made to release/ by hand"))
+    nbformat.write(stale, root / "release" / WEEK / f"{WEEK}.ipynb")
     write_submission(root, "full", answered(release, RIGHT_ADD, RIGHT_DOUBLE))
     launched = launches(monkeypatch)
-    with pytest.raises(CourseError, match="not in the gradebook"):
+    with pytest.raises(CourseError, match="run `make release`"):
         grade_week(root, WEEK, jobs=1, limits=LIMITS, isolate=False)
     assert launched.is_set() and own_kernels() == []
 

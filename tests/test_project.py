@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import yaml
@@ -36,3 +37,18 @@ def test_github_workflow_runs_make_test() -> None:
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "test.yml").read_text())
     runs = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
     assert "make test" in runs
+
+
+def test_jupyterlab_started_by_the_tests_keeps_its_settings_and_workspaces_in_the_tests_home() -> None:
+    import pwd
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    home = Path.home()
+    assert home != Path(pwd.getpwuid(os.getuid()).pw_dir)
+    out = subprocess.run([str(Path(sys.executable).parent / "jupyter"), "lab", "path"], capture_output=True,
+                         text=True, check=True).stdout
+    dirs = dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
+    assert Path(dirs["User Settings directory"].strip()).is_relative_to(home)
+    assert Path(dirs["Workspaces directory"].strip()).is_relative_to(home)

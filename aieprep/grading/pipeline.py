@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..course import CourseError, master_notebook
-from ..nbgrader_bridge import has_assignment, load_course_config, preload_recording, submission_score
+from ..nbgrader_bridge import (has_assignment, load_course_config, preload_recording, register_assignment,
+                               submission_score)
 from ..notebook import read_notebook
 from .execute import Execution, Job, KernelSetup, font_cache, run_worker
 from .outcome import Outcome, Status
@@ -41,7 +42,7 @@ def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, stude
     master = read_notebook(master_notebook(root, week))
     release_path = root / "release" / week / f"{week}.ipynb"
     if not release_path.is_file():
-        raise CourseError(f"no {release_path.relative_to(root)}: run nbgrader generate_assignment {week} first")
+        raise CourseError(f"no {release_path.relative_to(root)}: run `make release` first")
     submitted = root / "submitted"
     folders = sorted(p for p in submitted.glob(f"*/{week}") if p.is_dir()) if submitted.is_dir() else []
     folders = [f for f in folders if not students or f.parent.name in students]
@@ -88,8 +89,8 @@ def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, stude
         worker.start()
     try:
         release = read_notebook(release_path)
-        if not has_assignment(settings, week):
-            raise CourseError(f"{week} is not in the gradebook: run nbgrader generate_assignment {week} first")
+        if not has_assignment(settings, week):  # a course's first grading of the week
+            register_assignment(root, week)
         for student, folder, sha256 in candidates:
             try:  # whatever one submission holds, everyone else is graded
                 nb, reason = read_submission(folder, week)
