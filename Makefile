@@ -8,17 +8,19 @@ STAMP     := $(VENV)/.installed
 LAB_IP    ?= 127.0.0.1
 LAB_PORT  ?= 8888
 TEST_WORKERS ?= auto
+WORK      ?= $(CURDIR)/work
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export PYTHONHASHSEED := 0
 
 UI_DEPS   := tests/ui/node_modules/.package-lock.json
 CLIENTS   := tests/clients/.venv/.installed
 
-.PHONY: setup lab test release solutions build bench lock corpus clean help
+.PHONY: setup lab instructor-lab test release solutions build bench lock corpus clean help
 
 help:
 	@echo "make setup      create .venv with the pinned packages (and the browser-test tools); the only step that needs the network"
-	@echo "make lab        set up .venv if needed and start JupyterLab on the course"
+	@echo "make lab        set up .venv if needed and start JupyterLab on your notebooks (work/) and the week guides"
+	@echo "make instructor-lab  JupyterLab on the whole course folder, with nbgrader's instructor panels (Formgrader)"
 	@echo "make test       set up .venv if needed and run the whole test suite (what CI runs)"
 	@echo "make release    regenerate release/ from source/ (nbgrader generate_assignment)"
 	@echo "make solutions  execute source/ into solutions/ with outputs kept"
@@ -50,12 +52,25 @@ $(CLIENTS): tests/clients/requirements.txt $(STAMP)
 
 setup: $(STAMP) $(UI_DEPS) $(CLIENTS)
 
+# Both labs run from the course folder (nbgrader reads nbgrader_config.py there) and offline: no news, no update
+# checks, an extension manager that lists what is installed and never asks a package index.
+LAB_FLAGS = --no-browser $(ROOT_FLAG) --ip=$(LAB_IP) --port=$(LAB_PORT) --LabApp.news_url=None \
+	--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate --LabApp.extension_manager=readonly
+LAB_ENV   = PATH="$(CURDIR)/$(BIN):$$PATH" AIEPREP_COURSE_ROOT="$(CURDIR)"
+
+# The learner's lab shows work/ (WORK=folder for another) with the week guides, never source/ or solutions/;
+# aieprep/data/lab/learner turns nbgrader's instructor panels off.
 lab: $(STAMP)
-	$(BIN)/aieprep workspace
+	AIEPREP_COURSE_ROOT="$(CURDIR)" $(BIN)/aieprep workspace "$(WORK)"
 	mkdir -p .exchange
-	@echo "JupyterLab on the course: your notebooks are in work/; open the URL printed below (with its token)."
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --no-browser $(ROOT_FLAG) --ip=$(LAB_IP) --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR) \
-		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+	@echo "JupyterLab on your notebooks ($(WORK)): open the URL printed below (with its token)."
+	$(LAB_ENV) JUPYTER_CONFIG_PATH="$(CURDIR)/aieprep/data/lab/learner" $(BIN)/jupyter lab $(LAB_FLAGS) \
+		--ServerApp.root_dir="$(WORK)"
+
+instructor-lab: $(STAMP)
+	mkdir -p .exchange
+	@echo "JupyterLab on the whole course (Formgrader in the Nbgrader menu): open the URL printed below."
+	$(LAB_ENV) $(BIN)/jupyter lab $(LAB_FLAGS) --ServerApp.root_dir="$(CURDIR)"
 
 # One worker per core (pytest-xdist); tests/conftest.py keeps each file, notebook and graded week in one worker.
 test: setup

@@ -8,6 +8,10 @@ COURSE_ROOT = Path(__file__).resolve().parent
 
 c.CourseDirectory.course_id = "aieprep"
 
+# What nbgrader never copies from source/ to release/ (and so to learners): its defaults, and a week's grading
+# profile (source/<week>/grading.toml), which is the grader's.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "grading.toml"]
+
 # Learner stubs: the body of an answer cell, and of a manually graded text answer.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

@@ -133,13 +133,19 @@ def _rag(args: argparse.Namespace) -> int:
 
 
 def _workspace(args: argparse.Namespace) -> int:
-    """Copy each released week into work/ unless the learner already has it (never overwrites)."""
+    """Copy each released week into the learner's folder unless they already have it (never overwrites), and
+    the week guides into its guides/ (refreshed: they are the course's, not the learner's)."""
     root = course_root()
+    work = Path(args.folder) if args.folder else root / WORKSPACE
     for week in weeks(root):
-        released, mine = root / "release" / week, root / WORKSPACE / week
+        released, mine = root / "release" / week, work / week
         if released.is_dir() and not mine.exists():
             shutil.copytree(released, mine)
-            print(f"new: {mine.relative_to(root)}/")
+            print(f"new: {mine}/")
+    guides = work / "guides"
+    guides.mkdir(parents=True, exist_ok=True)
+    for guide in sorted((root / "weeks").glob("*.md")):
+        shutil.copyfile(guide, guides / guide.name)
     return 0
 
 
@@ -185,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("progress", help="your practice so far: self-checks, reps, mocks, flashcards and the six gates")
     p.set_defaults(run=_progress)
 
-    p = sub.add_parser("workspace", help="copy released weeks you do not have yet into work/")
+    p = sub.add_parser("workspace", help="copy released weeks you do not have yet into work/, and the week guides")
+    p.add_argument("folder", nargs="?", help="the learner's folder (default: work/ in the course)")
     p.set_defaults(run=_workspace)
 
     args = parser.parse_args(argv)

@@ -1,4 +1,7 @@
-"""`make lab` serves JupyterLab on the course with nbgrader's and the widgets' extensions enabled."""
+"""`make lab` serves JupyterLab on the learner's notebooks (work/) and the week guides, with nbgrader's learner
+extensions and the widgets; `make instructor-lab` on the whole course, Formgrader included. Both offline.
+
+The learner's lab here works on a folder of its own (``WORK=``), never the user's work/."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -43,16 +47,12 @@ def lab_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("aieprep-data")
 
 
-@pytest.fixture(scope="module")
-def lab(lab_data: Path) -> Iterator[str]:
-    """The URL (with token) that `make lab` prints, while the server runs (self-checks and practice records
-    kept in a temporary folder, not the user's)."""
+def started(target: str, env: dict[str, str], *make_args: str) -> Iterator[str]:
+    """The URL (with token) that ``make TARGET`` prints, while its server runs."""
     port = free_port()
-    env = {**os.environ, "JUPYTER_NO_CONFIG": "", "AIEPREP_DATA_DIR": str(lab_data),
-           "AIEPREP_PRACTICE_DB": str(lab_data / "practice.sqlite3")}
     proc = subprocess.Popen(
-        ["make", "-s", "lab", f"LAB_PORT={port}"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True, env=env,
+        ["make", "-s", target, f"LAB_PORT={port}", *make_args], cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, start_new_session=True, env=env,
     )
     url, seen, deadline = None, [], time.monotonic() + 90
     while url is None and time.monotonic() < deadline and proc.poll() is None:
@@ -62,7 +62,7 @@ def lab(lab_data: Path) -> Iterator[str]:
             match = re.search(rf"(http://127\.0\.0\.1:{port}/lab\?token=\w+)", line)
             url = match and match[1]
     try:
-        assert url, "make lab printed no URL:\n" + "".join(seen[-30:])
+        assert url, f"make {target} printed no URL:\n" + "".join(seen[-30:])
         while True:  # the URL is printed as the server starts listening; wait until it answers
             try:
                 get(url)
@@ -76,6 +76,25 @@ def lab(lab_data: Path) -> Iterator[str]:
         proc.wait(timeout=30)
 
 
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The learner's folder the lab serves (what work/ is for `make lab`)."""
+    return tmp_path_factory.mktemp("learner") / "work"
+
+
+@pytest.fixture(scope="module")
+def lab(lab_data: Path, work: Path) -> Iterator[str]:
+    """The URL (with token) that `make lab` prints, while the server runs (self-checks and practice records
+    kept in a temporary folder, not the user's)."""
+    env = {**os.environ, "AIEPREP_DATA_DIR": str(lab_data), "AIEPREP_PRACTICE_DB": str(lab_data / "practice.sqlite3")}
+    yield from started("lab", env, f"WORK={work}")
+
+
+@pytest.fixture(scope="module")
+def instructor_lab() -> Iterator[str]:
+    yield from started("instructor-lab", dict(os.environ))
+
+
 def get(url: str) -> tuple[int, str]:
     with urllib.request.urlopen(url, timeout=30) as response:
         return response.status, response.read().decode()
@@ -86,21 +105,54 @@ def test_lab_page_answers(lab: str) -> None:
     assert status == 200 and "JupyterLab" in page
 
 
-def test_lab_serves_the_course_folder(lab: str) -> None:
+def contents(lab: str, path: str = "") -> tuple[int, dict]:
     base, token = lab.split("/lab?token=")
-    status, body = get(f"{base}/api/contents/weeks?token={token}")
-    assert status == 200 and '"README.md"' in body
+    try:
+        status, body = get(f"{base}/api/contents/{path}?token={token}")
+    except urllib.error.HTTPError as error:
+        return error.code, {}
+    return status, json.loads(body)
 
 
-def test_formgrader_answers(lab: str) -> None:
-    base, token = lab.split("/lab?token=")
-    status, _ = get(f"{base}/formgrader/api/assignments?token={token}")
-    assert status == 200
+def test_the_learner_s_lab_shows_their_notebooks_and_the_week_guides_only(lab: str, work: Path) -> None:
+    status, listing = contents(lab)
+    names = {item["name"] for item in listing["content"]}
+    assert status == 200 and names == {"guides", *(p.parent.name for p in (ROOT / "release").glob("week*/*.ipynb"))}
+    assert contents(lab, "guides/README.md")[0] == 200
+    assert [contents(lab, path)[0] for path in ("../source", "source", "solutions")] == [404, 404, 404]
 
 
-def test_lab_gives_learners_their_own_copies_in_work(lab: str) -> None:
+def test_lab_gives_learners_their_own_copies(lab: str, work: Path) -> None:
     for release in (ROOT / "release").glob("week*/*.ipynb"):
-        assert (ROOT / "work" / release.parent.name / release.name).is_file()
+        assert (work / release.parent.name / release.name).is_file()
+
+
+def page_config(lab: str) -> dict:
+    """What JupyterLab tells its page: the extensions turned off, the extension manager."""
+    _, page = get(lab)
+    return json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S)[1])
+
+
+def test_the_learner_s_lab_has_no_instructor_panels(lab: str) -> None:
+    disabled = page_config(lab)["disabledExtensions"]
+    assert {"@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:formgrader",
+            "@jupyter/nbgrader:course-list"} <= set(disabled)
+    base, token = lab.split("/lab?token=")
+    with pytest.raises(urllib.error.HTTPError):
+        get(f"{base}/formgrader/api/assignments?token={token}")
+
+
+def test_the_instructor_s_lab_has_formgrader_on_the_whole_course(instructor_lab: str) -> None:
+    assert not any(name.startswith("@jupyter/nbgrader") for name in page_config(instructor_lab)["disabledExtensions"])
+    base, token = instructor_lab.split("/lab?token=")
+    assert get(f"{base}/formgrader/api/assignments?token={token}")[0] == 200
+    assert {"source", "release", "weeks"} <= {item["name"] for item in contents(instructor_lab)[1]["content"]}
+
+
+@pytest.mark.parametrize("which", ["lab", "instructor_lab"])
+def test_no_lab_asks_a_package_index_for_extensions(which: str, request: pytest.FixtureRequest) -> None:
+    manager = page_config(request.getfixturevalue(which))["extensionManager"]
+    assert manager["name"] == "read-only" and manager["can_install"] is False
 
 
 def extension_listing(*args: str) -> str:
@@ -144,7 +196,7 @@ def visit(lab: str, notebook: str, shots: Path, *args: str) -> dict:
 def browser_visit(lab: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """What a real browser saw in JupyterLab on Week 1: the notebook's toolbar, the Validate dialog, the
     Nbgrader menu, a self-check. Screenshots are kept in the pytest temp folder."""
-    return visit(lab, "work/week01_python_ds/week01_python_ds.ipynb", tmp_path_factory.mktemp("screenshots"))
+    return visit(lab, "week01_python_ds/week01_python_ds.ipynb", tmp_path_factory.mktemp("screenshots"))
 
 
 def test_notebook_toolbar_has_the_validate_button(browser_visit: dict) -> None:
@@ -156,9 +208,8 @@ def test_validate_reports_the_failing_tests_of_a_blank_notebook(browser_visit: d
     assert dialog.startswith("Validation Results") and "The following cell failed" in dialog
 
 
-@pytest.mark.parametrize("item", ["Assignment List", "Formgrader"])
-def test_nbgrader_menu_offers(browser_visit: dict, item: str) -> None:
-    assert item in browser_visit["nbgraderMenu"]
+def test_the_learner_s_nbgrader_menu_offers_the_assignment_list_only(browser_visit: dict) -> None:
+    assert browser_visit["nbgraderMenu"] == ["Assignment List"]
 
 
 def test_a_cell_runs_the_self_check_on_its_own_notebook(browser_visit: dict) -> None:
@@ -166,29 +217,29 @@ def test_a_cell_runs_the_self_check_on_its_own_notebook(browser_visit: dict) -> 
     assert report.startswith("week01_python_ds: self-check with the hidden tests"), report[:300]
     assert re.search(r"^total\s+0 / \d+", report, re.M), report  # the notebook as released: nothing answered
     link = urllib.parse.urlsplit(browser_visit["feedbackLink"]).path  # JupyterLab serves it under /files/
-    assert link.endswith("/files/work/week01_python_ds/week01_python_ds.feedback.html"), link
+    assert link.endswith("/files/week01_python_ds/week01_python_ds.feedback.html"), link
 
 
 # The practice cell of the weeks' notebooks, in a live JupyterLab. Week 1's cell runs in a scratch notebook
-# (in work/, which the lab serves; removed afterwards) after the course's setup cell and the answer key of the
+# (in the learner's folder, which the lab serves) after the course's setup cell and the answer key of the
 # pattern the browser times, so that its visible tests pass in the kernel.
 PRACTICE_WEEK, DECK, PATTERN = "week01_python_ds", "answer_cards_60s", "schema_validator"
 
 
 @pytest.fixture(scope="module")
-def practice_notebook() -> Iterator[str]:
-    """A notebook in work/: Week 1's setup cell with the answer to PATTERN's exercise, then Week 1's practice
+def practice_notebook(lab: str, work: Path) -> Iterator[str]:
+    """A notebook in the learner's folder: Week 1's setup cell with the answer to PATTERN's exercise, then Week 1's practice
     cell (the rep timer and the flashcards)."""
     master = nbformat.read(ROOT / "source" / PRACTICE_WEEK / f"{PRACTICE_WEEK}.ipynb", as_version=4)
     cells = {c.id: c.source for c in master.cells}
     answer = re.sub(r"^[ \t]*### (BEGIN|END) SOLUTION.*\n?", "", cells[find(PATTERN).exercise], flags=re.M)
-    folder = Path(tempfile.mkdtemp(prefix="ui-practice-", dir=ROOT / "work"))
+    folder = Path(tempfile.mkdtemp(prefix="ui-practice-", dir=work))
     try:
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cells["setup"] + "\n\n" + answer),
                                              nbformat.v4.new_code_cell(cells["practice"])],
                                       metadata={"kernelspec": master.metadata.kernelspec})
         nbformat.write(nb, folder / "practice.ipynb")
-        yield str((folder / "practice.ipynb").relative_to(ROOT))
+        yield str((folder / "practice.ipynb").relative_to(work))
     finally:
         shutil.rmtree(folder)
 

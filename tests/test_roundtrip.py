@@ -10,7 +10,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from aieprep.course import scratch_course
-from aieprep.nbgrader_bridge import run_nbgrader
+from aieprep.nbgrader_bridge import generate_assignment, run_nbgrader
 
 from .conftest import ROOT, WEEKS
 
@@ -21,7 +21,7 @@ def graded(request: pytest.FixtureRequest) -> tuple[str, dict[str, dict[str, tup
     scores per test cell as (score, max)."""
     week = request.param
     with scratch_course(ROOT, [week]) as course:
-        run_nbgrader(["generate_assignment", week, "--force"], cwd=course)
+        generate_assignment(ROOT, week, course)  # nbgrader's, run once per change of the source
         pairs = [("blank", course / "release"), ("solved", course / "source")]
         for student, folder in pairs:
             dest = course / "submitted" / student / week
