@@ -84,3 +84,13 @@ def test_release_answer_cells_hold_the_stub(week: str) -> None:
 def test_release_is_stored_without_outputs(week: str) -> None:
     released = nbformat.read(ROOT / "release" / week / f"{week}.ipynb", as_version=4)
     assert [c.id for c in released.cells if c.cell_type == "code" and c.outputs] == []
+
+
+@pytest.mark.parametrize("week", WEEKS)
+def test_release_carries_the_kernel_s_language_info(week: str) -> None:
+    """JupyterLab writes the kernel's language_info into a notebook as its kernel starts: a release without it
+    shows as modified before the learner has typed anything (it still does where Python's patch version
+    differs from the one that made the release)."""
+    released = nbformat.read(ROOT / "release" / week / f"{week}.ipynb", as_version=4).metadata.language_info
+    solved = nbformat.read(ROOT / "solutions" / week / f"{week}.ipynb", as_version=4).metadata.language_info
+    assert {k: v for k, v in released.items() if k != "version"} == {k: v for k, v in solved.items() if k != "version"}
