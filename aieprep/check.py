@@ -24,7 +24,7 @@ from .nbgrader_bridge import (KNOWN_FAILURES, cell_scores, course_api, generate_
                               raise_for)
 from .notebook import CellKind, grade_cells, grade_ids, metadata, read_notebook
 
-__all__ = ["CheckResult", "QuestionScore", "check_notebook", "format_report", "identify_week", "record"]
+__all__ = ["CheckResult", "QuestionScore", "check_notebook", "format_report", "identify_week", "record", "totals"]
 
 STUDENT = "learner"
 
@@ -159,26 +159,42 @@ def _result(week: str, master: nbformat.NotebookNode, graded: nbformat.NotebookN
     return CheckResult(week, list(questions.values()), None, notes)
 
 
+NOT_ATTEMPTED = "NotImplementedError"  # what the stub of an answer cell raises
+
+
+def _attempted(q: QuestionScore) -> bool:
+    """Whether the learner has started this exercise: not every failure is its stub's NotImplementedError."""
+    return q.score > 0 or not q.failures or not all(f.rstrip().endswith(NOT_ATTEMPTED) for f in q.failures)
+
+
+def totals(result: CheckResult) -> str:
+    """The one way a score is written: autograded points, and the points graded by hand (unknown here)."""
+    by_hand = sum(q.max_score for q in result.questions if q.kind is CellKind.MANUAL)
+    line = f"autograded {result.score:g} / {result.max_score:g}"
+    return line + (f" · by hand – / {by_hand:g}" if by_hand else "")
+
+
 def format_report(result: CheckResult) -> str:
-    """The per-question table, failures and total, as printed by ``aieprep check``."""
-    width = max([len(q.question) for q in result.questions] + [8])
+    """What ``aieprep check`` prints: one line per exercise (✓ full marks, ✗ points lost, with the first
+    failing test, · not started), the totals, then every failing test of the exercises started."""
+    tests = [q for q in result.questions if q.kind is CellKind.TEST]
+    width = max([len(q.question) for q in tests] + [8])
     lines = [f"{result.week}: self-check with the hidden tests", ""]
-    lines.append(f"{'question'.ljust(width)}  {'score':>11}")
-    for q in result.questions:
-        if q.kind is CellKind.TEST:
-            mark = "ok" if q.score == q.max_score else "  "
-            lines.append(f"{q.question.ljust(width)}  {q.score:>5g} / {q.max_score:<3g} {mark}")
+    for q in tests:
+        if q.score == q.max_score:
+            mark, note = "✓", ""
+        elif not _attempted(q):
+            mark, note = "·", "not started"
+        else:
+            mark, note = "✗", q.failures[0] if q.failures else ""
+        lines.append(f"{mark} {q.question.ljust(width)}  {q.score:>4g} / {q.max_score:<3g}  {note}".rstrip())
+    lines += ["", totals(result)]
     manual = [q for q in result.questions if q.kind is CellKind.MANUAL]
-    lines.append("-" * (width + 16))
-    lines.append(f"{'total'.ljust(width)}  {result.score:>5g} / {result.max_score:<3g}")
     if manual:
-        lines.append(
-            f"(+ {sum(q.max_score for q in manual):g} points of reflection answers, graded by hand: "
-            f"{', '.join(q.question for q in manual)})"
-        )
-    failures = [f for q in result.questions for f in q.failures]
+        lines.append(f"(by hand: {len(manual)} reflection{'s' if len(manual) > 1 else ''}, graded by you or your instructor)")
+    failures = [f for q in tests if _attempted(q) for f in q.failures]
     if failures:
-        lines += ["", "failed tests:"] + [f"  {f}" for f in failures]
+        lines += ["", "failing tests of the exercises started:"] + [f"  {f}" for f in failures]
     if result.notes:
         lines += ["", "notes:"] + [f"  {n}" for n in result.notes]
     if result.feedback is not None:

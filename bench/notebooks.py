@@ -50,7 +50,7 @@ def check_seconds(root: Path, week: str, cache: Path) -> tuple[float, float]:
                               env={**os.environ, "XDG_CACHE_HOME": str(cache)}) as process:
             assert process.stdout is not None
             for line in process.stdout:
-                if scored is None and line.startswith("total"):
+                if scored is None and line.startswith("autograded"):
                     scored = time.perf_counter() - start
         if process.returncode != 0 or scored is None:
             raise RuntimeError(f"aieprep check {week} failed")

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from aieprep.check import check_notebook
+from aieprep.check import check_notebook, format_report
 from aieprep.notebook import CellKind
 from aieprep.runtime.practice.store import Store
 
@@ -66,7 +66,28 @@ def test_hidden_tests_take_points_the_visible_ones_give(tiny_course: Path, tmp_p
 def test_check_prints_table_and_total_and_exits_zero(tiny_course: Path, tmp_path: Path) -> None:
     proc = run_check(learner_copy(tiny_course, "week01_tiny", tmp_path))
     assert proc.returncode == 0, proc.stderr
-    assert "w1_add" in proc.stdout and "total" in proc.stdout and "0 / 5" in proc.stdout
+    assert "w1_add" in proc.stdout and "autograded 0 / 5 · by hand – / 2" in proc.stdout
+
+
+def test_the_report_gives_each_exercise_one_line_and_the_failures_of_those_started(tiny_course: Path,
+                                                                                  tmp_path: Path) -> None:
+    nb = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    answer(nb, "w1_add", "def w1_add(a, b):\n    return abs(a + b)")  # passes the visible asserts only
+    report = format_report(check_notebook(nb, html=False))
+    lines = report.splitlines()
+    assert [line.split()[:2] for line in lines if line[:1] in "✓✗·" and line[:1]] == [["✗", "w1_add"], ["·", "w1_double"]]
+    assert "not started" in next(line for line in lines if "w1_double" in line)
+    assert "test-w1_add-hidden: AssertionError" in next(line for line in lines if "w1_add" in line)
+    failing = report.split("failing tests of the exercises started:\n", 1)[1]
+    assert "test-w1_add-hidden" in failing and "w1_double" not in failing
+
+
+def test_an_exercise_with_full_marks_is_ticked(tiny_course: Path, tmp_path: Path) -> None:
+    nb = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    answer(nb, "w1_double", "def w1_double(x):\n    return 2 * x")
+    report = format_report(check_notebook(nb, html=False))
+    assert next(line for line in report.splitlines() if "w1_double" in line).startswith("✓ w1_double")
+    assert "autograded 2 / 5" in report
 
 
 def test_check_never_modifies_the_learner_notebook(tiny_course: Path, tmp_path: Path) -> None:
@@ -93,7 +114,7 @@ def test_the_scores_are_given_before_the_feedback_page_is_written(tiny_course: P
 
 def test_the_command_prints_the_table_before_the_feedback_line(tiny_course: Path, tmp_path: Path) -> None:
     proc = run_check(learner_copy(tiny_course, "week01_tiny", tmp_path))
-    assert proc.stdout.index("total") < proc.stdout.index("feedback: ")
+    assert proc.stdout.index("autograded") < proc.stdout.index("feedback: ")
 
 
 def test_invalid_json_is_one_line_error(tiny_course: Path, tmp_path: Path) -> None:
@@ -234,7 +255,7 @@ def test_a_notebook_checks_itself(tiny_course: Path, tmp_path: Path, monkeypatch
     with Store(tmp_path / "data" / "practice.sqlite3") as store:
         (latest,) = store.latest_checks().values()
     assert (latest.week, latest.score) == ("week01_tiny", 2)
-    assert "total" in capsys.readouterr().out
+    assert "autograded 2 / 5" in capsys.readouterr().out
 
 
 def test_a_check_leaves_no_open_descriptor_or_thread_behind(tiny_course: Path, tmp_path: Path) -> None:

@@ -215,7 +215,7 @@ def test_the_learner_s_nbgrader_menu_offers_the_assignment_list_only(browser_vis
 def test_a_cell_runs_the_self_check_on_its_own_notebook(browser_visit: dict) -> None:
     report = browser_visit["selfCheck"]
     assert report.startswith("week01_python_ds: self-check with the hidden tests"), report[:300]
-    assert re.search(r"^total\s+0 / \d+", report, re.M), report  # the notebook as released: nothing answered
+    assert re.search(r"^autograded 0 / \d+", report, re.M), report  # the notebook as released: nothing answered
     link = urllib.parse.urlsplit(browser_visit["feedbackLink"]).path  # JupyterLab serves it under /files/
     assert link.endswith("/files/week01_python_ds/week01_python_ds.feedback.html"), link
 
