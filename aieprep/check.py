@@ -7,13 +7,13 @@ passes on grading day. Its kernel runs without the sandbox by default (``--sandb
 
 from __future__ import annotations
 
+import functools
 import shutil
 import sys
 import time
 import warnings
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,10 +96,12 @@ def _first_error_line(cell: nbformat.NotebookNode) -> str:
 
 def check_notebook(path: Path, week: str | None = None, feedback: Path | None = None,
                    sandbox: bool = False, html: bool = True,
-                   scored: Callable[[CheckResult], None] | None = None) -> CheckResult:
+                   scored: Callable[[CheckResult], None] | None = None,
+                   progress: Callable[[int, int, int, int], None] | None = None) -> CheckResult:
     """Grade a copy of the notebook at ``path`` with the hidden tests, as ``aieprep grade`` does; the
     learner's file is only read. ``scored(result)`` is called as soon as the scores are known, before the
-    feedback page is written to ``feedback`` (default: beside the notebook; none unless ``html``)."""
+    feedback page is written to ``feedback`` (default: beside the notebook; none unless ``html``);
+    ``progress(cells run, code cells, tests run, tests)`` before each code cell runs."""
     path = path.resolve()
     root = course_root(path.parent)
     nb = read_notebook(path)
@@ -109,10 +111,12 @@ def check_notebook(path: Path, week: str | None = None, feedback: Path | None = 
     _check_cells(nb, master, week)
     feedback = (feedback or path.with_name(f"{path.stem}.feedback.html")).resolve() if html else None
 
-    with scratch_course(root, [week]) as scratch, ThreadPoolExecutor(1) as background:
-        # nbgrader's API loads most of nbconvert (a second or two): while the kernel runs, when it can.
-        api = background.submit(course_api, scratch)
-        generate_assignment(root, week, scratch, api.result)
+    with scratch_course(root, [week]) as scratch:
+        # nbgrader's API loads most of nbconvert (a second or two): only when needed, after the scores. (Not
+        # in a thread beside the grading: two threads importing traitlets at once can meet a half-imported
+        # module, an ImportError seen in a fresh environment.)
+        api = functools.cache(lambda: course_api(scratch))
+        generate_assignment(root, week, scratch, api)
         submission = scratch / "submitted" / STUDENT / week
         submission.mkdir(parents=True)
         shutil.copyfile(path, submission / master_path.name)
@@ -121,7 +125,8 @@ def check_notebook(path: Path, week: str | None = None, feedback: Path | None = 
 
         with warnings.catch_warnings():  # nbgrader's own SQLAlchemy warnings are not the learner's business
             warnings.simplefilter("ignore")
-            (outcome,) = grade_week(scratch, week, jobs=1, isolate=sandbox, students=[STUDENT], force=True)
+            (outcome,) = grade_week(scratch, week, jobs=1, isolate=sandbox, students=[STUDENT], force=True,
+                                    cells=progress)
             if outcome.status is not Status.GRADED:
                 raise CourseError("; ".join(outcome.problems) or "the notebook could not be graded")
             died = [p for p in outcome.problems if p.startswith("the kernel stopped")]
@@ -133,7 +138,7 @@ def check_notebook(path: Path, week: str | None = None, feedback: Path | None = 
             if scored is not None:
                 scored(result)
             if feedback is not None:
-                raise_for(api.result().generate_feedback(week, STUDENT), "generate_feedback")
+                raise_for(api().generate_feedback(week, STUDENT), "generate_feedback")
                 feedback.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(scratch / "feedback" / STUDENT / week / f"{master_path.stem}.html", feedback)
                 result.feedback = feedback

@@ -20,12 +20,21 @@ WORKSPACE = "work"
 def _check(args: argparse.Namespace) -> int:
     from .check import CheckResult, check_notebook, format_report, record
 
+    live = sys.stderr.isatty()
+
+    def progress(cells: int, code_cells: int, tests: int, all_tests: int) -> None:
+        """On stderr: one line rewritten in a terminal, or one line each (``--progress``, for the notebook cell)."""
+        line = f"running cell {cells + 1} of {code_cells}, {tests} of {all_tests} tests done"
+        print(f"\r{line}" if live else f"progress: {line}", end="" if live else "\n", file=sys.stderr, flush=True)
+
     def scored(result: CheckResult) -> None:  # the scores first; the feedback page takes a second more
+        if live:
+            print("\r\x1b[K", end="", file=sys.stderr, flush=True)
         record(result)
         print(format_report(result), flush=True)
 
     result = check_notebook(Path(args.notebook), week=args.week, feedback=args.feedback and Path(args.feedback),
-                            sandbox=args.sandbox, scored=scored)
+                            sandbox=args.sandbox, scored=scored, progress=progress if live or args.progress else None)
     if result.feedback is not None:
         print(f"\nfeedback: {result.feedback}")
     return 0
@@ -158,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--week", help="the week it belongs to (found from its cells when omitted)")
     p.add_argument("--feedback", help="where to write the HTML feedback (default: beside the notebook)")
     p.add_argument("--sandbox", action="store_true", help="run the notebook in the grader's sandbox (needs bubblewrap)")
+    p.add_argument("--progress", action="store_true",
+                   help="print 'progress: …' lines on stderr while it runs (in a terminal a live line is shown anyway)")
     p.set_defaults(run=_check)
 
     p = sub.add_parser("grade", help="autograde every collected submission of a week, sandboxed, N at a time")

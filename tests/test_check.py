@@ -112,6 +112,15 @@ def test_the_scores_are_given_before_the_feedback_page_is_written(tiny_course: P
     assert seen == [(0, 5, False)] and (result.score, result.feedback) == (0, feedback) and feedback.exists()
 
 
+def test_the_command_tells_which_cell_it_runs_while_it_works(tiny_course: Path, tmp_path: Path) -> None:
+    nb = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    code_cells = sum(1 for c in nbformat.read(nb, as_version=4).cells if c.cell_type == "code")
+    proc = run_check(nb, "--progress")
+    steps = [tuple(map(int, re.findall(r"\d+", line))) for line in proc.stderr.splitlines() if line.startswith("progress: ")]
+    assert steps[0] == (1, code_cells, 0, 3) and steps[-1][:2] == (code_cells, code_cells)
+    assert steps == sorted(steps) and steps[-1][2] >= 2  # in order; the last cell runs after two tests
+
+
 def test_the_command_prints_the_table_before_the_feedback_line(tiny_course: Path, tmp_path: Path) -> None:
     proc = run_check(learner_copy(tiny_course, "week01_tiny", tmp_path))
     assert proc.stdout.index("autograded") < proc.stdout.index("feedback: ")

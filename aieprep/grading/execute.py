@@ -150,6 +150,8 @@ class KernelSetup:
     fonts: Path | None
     given: list[str]  # the course's code cells, for the judge
     lend: dict[str, list[str]]  # course classes the judge lends as handles (the week's profile)
+    # Called after each code cell a kernel ran: (cells run, code cells, tests run, tests) of its submission.
+    progress: Callable[[int, int, int, int], None] | None = None
 
 
 Job = tuple[str, nbformat.NotebookNode]  # (a key of the caller's, the rebuilt notebook)
@@ -221,7 +223,8 @@ async def _grade_one(setup: KernelSetup, take: Callable[[], Job | None], workspa
                                record_timing=False, startup_timeout=120, shutdown_kernel="immediate",
                                iopub_timeout=10)
         client.output_budget = limits.output_bytes
-        execution = await _run(nb, tests, client, judge, booting, limits, ProcessUse(km.sb_cgroups, lambda: _pid(km)))
+        execution = await _run(nb, tests, client, judge, booting, limits, ProcessUse(km.sb_cgroups, lambda: _pid(km)),
+                               setup.progress)
         execution.notebook = _compose(execution.notebook, tests, execution)
         return execution
     finally:
@@ -244,7 +247,8 @@ async def _grade_one(setup: KernelSetup, take: Callable[[], Job | None], workspa
 
 
 async def _run(nb: nbformat.NotebookNode, tests: dict[int, str], client: _CappedClient, judge: _JudgeProcess,
-               booting: asyncio.Future[Any], limits: Limits, kernel: ProcessUse) -> Execution:
+               booting: asyncio.Future[Any], limits: Limits, kernel: ProcessUse,
+               progress: Callable[[int, int, int, int], None] | None = None) -> Execution:
     """Run the notebook's cells in the booted kernel; at each test cell the judge runs the hidden test.
 
     A cell is stopped by its own limits (:func:`_execute`); the wall time of cells so stopped is the learner's,
@@ -260,9 +264,13 @@ async def _run(nb: nbformat.NotebookNode, tests: dict[int, str], client: _Capped
         await booting
         async with client.async_setup_kernel():
             started, learners = time.monotonic(), 0.0  # learners: wall time of cells their limits stopped
+            code_cells, ran = sum(1 for c in nb.cells if c.cell_type == "code"), 0
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
+                if progress is not None:
+                    progress(ran, code_cells, len(verdicts), len(tests))
+                ran += 1
                 if learners > limits.notebook_seconds:
                     problems.append(f"stopped: cells ran into their limits for {limits.notebook_seconds} s in all")
                     break

@@ -25,9 +25,11 @@ __all__ = ["grade_week"]
 
 def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, students: list[str] | None = None,
                force: bool = False, limits: Limits | None = None,
-               progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+               progress: Callable[[Outcome], None] | None = None,
+               cells: Callable[[int, int, int, int], None] | None = None) -> list[Outcome]:
     """Autograde the collected submissions of ``week``; return one outcome per student, in name order.
-    ``limits`` replaces the week's own (tests use it).
+    ``limits`` replaces the week's own (tests use it); ``progress`` hears of each outcome, ``cells`` of each
+    code cell about to run (cells run, code cells, tests run, tests: see :class:`KernelSetup`).
 
     The kernels start first: what they need (the week's profile and the master's imports) is read before
     anything else, and the gradebook, the release and the submissions are read while they boot."""
@@ -65,7 +67,7 @@ def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, stude
 
     setup = KernelSetup(week, settings, limits, isolate,
                         sorted(set(imported_modules(master.cells)) | set(profile.preload)),
-                        profile.environment, font_cache(), given_code(master), profile.lend)
+                        profile.environment, font_cache(), given_code(master), profile.lend, cells)
     todo: queue.Queue[Job | None] = queue.Queue()
     done: queue.Queue[tuple[str, Execution | BaseException]] = queue.Queue()
     started: dict[str, float] = {}

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
+import threading
 from pathlib import Path
+from typing import Any
 
 __all__ = ["check_this_notebook"]
 
@@ -30,24 +31,41 @@ def _this_notebook() -> Path:
 
 
 def check_this_notebook() -> None:
-    """Grade a copy of this notebook with the hidden tests, as the cohort grader does; print the
-    per-question table as soon as the scores are known and link the feedback page once it is written.
-    Raises RuntimeError when the check cannot run."""
+    """Grade a copy of this notebook with the hidden tests, as the cohort grader does: show which cell it is
+    running while it works, print the per-exercise table as soon as the scores are known and link the
+    feedback page once it is written. Raises RuntimeError when the check cannot run."""
     path = _this_notebook()
-    with tempfile.TemporaryFile("w+") as stderr, subprocess.Popen(
-            [sys.executable, "-m", "aieprep.cli", "check", str(path)], stdout=subprocess.PIPE, stderr=stderr,
-            text=True, cwd=path.parent) as process:
-        assert process.stdout is not None
-        for line in process.stdout:  # the table arrives before the feedback page is written
-            print(line, end="", flush=True)
-        process.wait()
-        stderr.seek(0)
-        errors = stderr.read()
-    if process.returncode != 0:
-        raise RuntimeError(errors.strip().removeprefix("aieprep check: ") or f"aieprep check failed ({process.returncode})")
     try:
         from IPython.display import HTML, display
-    except ImportError:
+    except ImportError:  # outside IPython: no live line, no link
+        display = HTML = None  # type: ignore[assignment,misc]
+    status = display("starting the self-check…", display_id=True) if display is not None else None
+    errors: list[str] = []
+
+    def read_stderr(stream: Any) -> None:
+        for line in stream:
+            if line.startswith("progress: "):
+                if status is not None:
+                    status.update(line.removeprefix("progress: ").strip())
+            else:
+                errors.append(line)
+
+    with subprocess.Popen([sys.executable, "-m", "aieprep.cli", "check", "--progress", str(path)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=path.parent) as process:
+        assert process.stdout is not None and process.stderr is not None
+        reader = threading.Thread(target=read_stderr, args=(process.stderr,), daemon=True)
+        reader.start()
+        for line in process.stdout:  # the table arrives before the feedback page is written
+            if status is not None:  # the live line gives way to the table
+                status.update("")
+                status = None
+            print(line, end="", flush=True)
+        process.wait()
+        reader.join()
+    if process.returncode != 0:
+        text = "".join(errors).strip()
+        raise RuntimeError(text.removeprefix("aieprep check: ") or f"aieprep check failed ({process.returncode})")
+    if display is None:
         return
     feedback = path.with_name(f"{path.stem}.feedback.html")
     relative = os.path.relpath(feedback, Path.cwd())
