@@ -24,7 +24,7 @@ from .nbgrader_bridge import (KNOWN_FAILURES, cell_scores, course_api, generate_
                               raise_for)
 from .notebook import CellKind, grade_cells, grade_ids, metadata, read_notebook
 
-__all__ = ["CheckResult", "QuestionScore", "check_notebook", "format_report", "identify_week", "record", "totals"]
+__all__ = ["CheckResult", "QuestionScore", "check_notebook", "format_report", "identify_week", "record"]
 
 STUDENT = "learner"
 

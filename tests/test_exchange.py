@@ -47,8 +47,8 @@ def readme_instructor_block() -> list[str]:
 
 
 def run_readme_lines(lines: list[str], cwd: Path, env: dict[str, str]) -> None:
-    """README lines run by bash as a user types them, after the block's first line (activating the environment)."""
-    script = "set -e\n" + "\n".join(readme_instructor_block()[:1] + lines) + "\n"
+    """README lines run by bash in one shell, as a user types them."""
+    script = "set -e\n" + "\n".join(lines) + "\n"
     proc = subprocess.run(["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, f"README's commands failed:\n{script}\n{proc.stdout}\n{proc.stderr}"
 
@@ -95,7 +95,7 @@ def test_release_fetch_submit_collect_grade_feedback_export(cohort: dict) -> Non
     block = readme_instructor_block()
     assert block[0] == ". .venv/bin/activate" and not any("generate_assignment" in line for line in block)
     collect = next(i for i, line in enumerate(block) if line.startswith("nbgrader collect"))
-    run_readme_lines(block[1:collect], cwd=course, env=instructor)  # release_assignment
+    run_readme_lines(block[:collect], cwd=course, env=instructor)  # activate, release_assignment
 
     for name, (home, env, prefix) in learners.items():
         nbgrader("fetch_assignment", WEEK, "--course", "aieprep", cwd=home, env=env, prefix=prefix)
@@ -106,7 +106,7 @@ def test_release_fetch_submit_collect_grade_feedback_export(cohort: dict) -> Non
             nbformat.write(nb, notebook)
         nbgrader("submit", WEEK, "--course", "aieprep", cwd=home, env=env, prefix=prefix)
 
-    run_readme_lines(block[collect:], cwd=course, env=instructor)  # collect, grade, feedback, export
+    run_readme_lines([block[0], *block[collect:]], cwd=course, env=instructor)  # collect … export, activated again
     assert sorted(p.name for p in (course / "submitted").iterdir()) == list(LEARNERS)
     assert (course / "reports" / WEEK / "grades.csv").is_file() and (course / "reports" / WEEK / "index.html").is_file()
 

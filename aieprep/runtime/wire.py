@@ -464,7 +464,8 @@ class Peer:
             if len(ids) != len(value) or any(type(x) is not cls or getattr(x, "__dict__", None) for x in value) \
                     or any(i in seen for i in ids) or (back is not None and any(i in back for i in ids)):
                 return None
-            values = [base(x) for x in value]
+            plain: Callable[[Any], Any] = {int: int.__int__, float: float.__float__, str: str.__str__}[base]
+            values = [plain(x) for x in value]  # the base type's own method, never a class's override
             if tag == "int" and not all(abs(v) < 1 << 63 for v in values):
                 return None
             owner, first = seen[id(value)], len(table)
@@ -668,8 +669,6 @@ class Peer:
                     or any(type(table[first + j]) is not int or table[first + j] != owner for j in range(len(values))) \
                     or not all(type(v) is plain[0] for v in values):
                 raise ProtocolError("a bad list of course objects")
-            if values and first in built:
-                return [built[first + j] for j in range(len(values))]
             out = []
             for j, v in enumerate(values):
                 obj = cls.__new__(cls, v)
