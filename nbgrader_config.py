@@ -1,5 +1,6 @@
 """nbgrader settings for the AIE Prep course (read by every nbgrader command run from this folder)."""
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -29,11 +30,18 @@ c.Execute.interrupt_on_timeout = True
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\A(?:[^\n]*:\d+: \w*Warning: [^\n]*\n(?:[ \t]+[^\n]*\n)*)+\Z"
 
-# Feedback shows each test cell's points, pass/fail and error message, but not the hidden tests:
-# their region is replaced by a note and tracebacks (which quote the failing line) by the message.
-# Named, not imported: reading this file stays instant (nbconvert imports each name when it runs).
+# The feedback page is the course's own (aieprep/data/templates/feedback): per exercise its tests, points and
+# messages, but not the hidden tests; per answer graded by hand its points and comment; formulas as MathML, no
+# scripts, about 30 KB. Named, not imported: reading this file stays instant (nbconvert imports each name when
+# it runs). Formgrader finds its own templates after the course's.
 c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades", "aieprep.grading.feedback.HideTestCode",
-                                    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
+                                    "aieprep.grading.feedback.FeedbackPage"]
+def _package_folder(name: str, *parts: str) -> str:
+    return os.path.join(importlib.util.find_spec(name).submodule_search_locations[0], *parts)
+
+
+c.HTMLExporter.extra_template_basedirs = [_package_folder("aieprep", "data", "templates"),
+                                          _package_folder("nbgrader", "server_extensions", "formgrader", "templates")]
 
 # Learner-made HTML (outputs, markdown answers) is sanitised wherever nbconvert renders it: the feedback
 # page and Formgrader's view (no scripts, no event handlers). The grader already strips active outputs

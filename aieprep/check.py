@@ -23,6 +23,7 @@ from .course import CourseError, course_root, master_notebook, scratch_course, w
 from .nbgrader_bridge import (KNOWN_FAILURES, cell_scores, course_api, generate_assignment, load_course_config,
                               raise_for)
 from .notebook import CellKind, grade_cells, grade_ids, metadata, read_notebook
+from .totals import Totals, points
 
 __all__ = ["CheckResult", "QuestionScore", "check_notebook", "format_report", "identify_week", "record"]
 
@@ -34,7 +35,7 @@ class QuestionScore:
     """Points of one exercise (its test cells added up), or of one hand-graded answer."""
 
     question: str
-    score: float
+    score: float | None  # None: an answer waiting for its grade by hand
     max_score: float
     kind: CellKind  # TEST (autograded) or MANUAL
     failures: list[str] = field(default_factory=list)  # "test-id: first line of its error"
@@ -49,11 +50,20 @@ class CheckResult:
 
     @property
     def score(self) -> float:
-        return sum(q.score for q in self.questions if q.kind is CellKind.TEST)
+        return sum(q.score or 0.0 for q in self.questions if q.kind is CellKind.TEST)
 
     @property
     def max_score(self) -> float:
         return sum(q.max_score for q in self.questions if q.kind is CellKind.TEST)
+
+    @property
+    def totals(self) -> Totals:
+        """The score as every report writes it. A blank reflection scores 0 by hand, as nbgrader gives it; an
+        answered one waits for a grade (shown as –)."""
+        by_hand = [q for q in self.questions if q.kind is CellKind.MANUAL]
+        pending = any(q.score is None for q in by_hand)
+        return Totals(self.score, self.max_score, None if pending else sum(q.score or 0.0 for q in by_hand),
+                      sum(q.max_score for q in by_hand))
 
 
 def identify_week(root: Path, nb: nbformat.NotebookNode, week: str | None = None) -> str:
@@ -145,7 +155,8 @@ def check_notebook(path: Path, week: str | None = None, feedback: Path | None = 
     return result
 
 
-def _result(week: str, master: nbformat.NotebookNode, graded: nbformat.NotebookNode, scores: dict[str, float],
+def _result(week: str, master: nbformat.NotebookNode, graded: nbformat.NotebookNode,
+            scores: dict[str, float | None],
             notes: list[str]) -> CheckResult:
     """Per question: the points scored, and each failed test with the first line of its error."""
     errors = {}
@@ -157,9 +168,9 @@ def _result(week: str, master: nbformat.NotebookNode, graded: nbformat.NotebookN
     for cell in grade_cells(master):
         score = scores.get(cell.grade_id, 0.0)
         q = questions.setdefault(cell.question, QuestionScore(cell.question, 0.0, 0.0, cell.kind))
-        q.score += score
+        q.score = None if score is None or q.score is None else q.score + score
         q.max_score += cell.points
-        if cell.kind is CellKind.TEST and score < cell.points:
+        if cell.kind is CellKind.TEST and (score or 0.0) < cell.points:
             q.failures.append(f"{cell.grade_id}: {errors.get(cell.grade_id) or 'failed'}")
     return CheckResult(week, list(questions.values()), None, notes)
 
@@ -169,14 +180,9 @@ NOT_ATTEMPTED = "NotImplementedError"  # what the stub of an answer cell raises
 
 def _attempted(q: QuestionScore) -> bool:
     """Whether the learner has started this exercise: not every failure is its stub's NotImplementedError."""
-    return q.score > 0 or not q.failures or not all(f.rstrip().endswith(NOT_ATTEMPTED) for f in q.failures)
+    return (q.score or 0.0) > 0 or not q.failures or not all(f.rstrip().endswith(NOT_ATTEMPTED) for f in q.failures)
 
 
-def totals(result: CheckResult) -> str:
-    """The one way a score is written: autograded points, and the points graded by hand (unknown here)."""
-    by_hand = sum(q.max_score for q in result.questions if q.kind is CellKind.MANUAL)
-    line = f"autograded {result.score:g} / {result.max_score:g}"
-    return line + (f" · by hand – / {by_hand:g}" if by_hand else "")
 
 
 def format_report(result: CheckResult) -> str:
@@ -192,8 +198,8 @@ def format_report(result: CheckResult) -> str:
             mark, note = "·", "not started"
         else:
             mark, note = "✗", q.failures[0] if q.failures else ""
-        lines.append(f"{mark} {q.question.ljust(width)}  {q.score:>4g} / {q.max_score:<3g}  {note}".rstrip())
-    lines += ["", totals(result)]
+        lines.append(f"{mark} {q.question.ljust(width)}  {points(q.score or 0.0):>4} / {points(q.max_score):<3}  {note}".rstrip())
+    lines += ["", str(result.totals)]
     manual = [q for q in result.questions if q.kind is CellKind.MANUAL]
     if manual:
         lines.append(f"(by hand: {len(manual)} reflection{'s' if len(manual) > 1 else ''}, graded by you or your instructor)")

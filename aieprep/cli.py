@@ -67,7 +67,7 @@ def _grade(args: argparse.Namespace) -> int:
 
     def progress(outcome: Outcome) -> None:
         if outcome.status is not Status.UNCHANGED:
-            score = f"{outcome.score:g}/{outcome.max_score:g}" if outcome.status is Status.GRADED else outcome.problems[0]
+            score = str(outcome.totals) if outcome.status is Status.GRADED else outcome.problems[0]
             print(f"  {outcome.student}: {score}", flush=True)
 
     if not args.no_sandbox:

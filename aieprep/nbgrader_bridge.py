@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,10 +32,11 @@ from . import startup  # noqa: F401, I001  (before nbformat: see there)
 import nbformat
 
 from .course import CourseError
+from .totals import Totals
 
 __all__ = ["CourseSettings", "cell_scores", "course_api", "gradebook", "is_grade", "is_locked", "is_solution",
            "is_task", "load_course_config", "preload_recording", "raise_for", "record_grades", "remove_hidden_tests",
-           "run_nbgrader", "submission_score", "version"]
+           "run_nbgrader", "submission_totals", "version"]
 
 
 def _nbgrader() -> ModuleType:
@@ -291,15 +292,27 @@ def preload_recording() -> None:
     import nbgrader.preprocessors  # noqa: F401
 
 
-def submission_score(settings: CourseSettings, week: str, student: str) -> tuple[float, float]:
-    """A submission's total score and maximum, from the gradebook."""
+def submission_totals(settings: CourseSettings, week: str, student: str, by_hand: Collection[str]) -> Totals:
+    """A submission's :class:`Totals` from the gradebook; ``by_hand`` names the grade cells graded by hand (the
+    rest are autograded). The points by hand are None while any of them still needs a grade."""
+    auto = auto_max = hand = hand_max = 0.0
+    pending = False
     with gradebook(settings) as gb:
-        submission = gb.find_submission(week, student)
-        return float(submission.score), float(submission.max_score)
+        for notebook in gb.find_submission(week, student).notebooks:
+            for grade in notebook.grades:
+                if grade.name in by_hand:
+                    hand += float(grade.score or 0.0)
+                    hand_max += float(grade.max_score)
+                    pending = pending or bool(grade.needs_manual_grade)
+                else:
+                    auto += float(grade.score or 0.0)
+                    auto_max += float(grade.max_score)
+    return Totals(auto, auto_max, None if pending else hand, hand_max)
 
 
-def cell_scores(settings: CourseSettings, week: str, notebook: str, student: str) -> dict[str, float] | None:
-    """Each grade cell's score in a submitted notebook, or None when the gradebook has no such submission."""
+def cell_scores(settings: CourseSettings, week: str, notebook: str, student: str) -> dict[str, float | None] | None:
+    """Each grade cell's score in a submitted notebook (None for an answer still to be graded by hand), or None
+    when the gradebook has no such submission."""
     from nbgrader.api import MissingEntry
 
     with gradebook(settings) as gb:
@@ -307,7 +320,8 @@ def cell_scores(settings: CourseSettings, week: str, notebook: str, student: str
             submitted = gb.find_submission_notebook(notebook, week, student)
         except MissingEntry:
             return None
-        return {grade.name: float(grade.score or 0.0) for grade in submitted.grades}
+        return {grade.name: None if grade.needs_manual_grade else float(grade.score or 0.0)
+                for grade in submitted.grades}
 
 
 def submitted_students(settings: CourseSettings, week: str) -> list[str]:

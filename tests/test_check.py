@@ -3,6 +3,7 @@ and nbgrader's recording) run on one learner's copy."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
@@ -66,7 +67,7 @@ def test_hidden_tests_take_points_the_visible_ones_give(tiny_course: Path, tmp_p
 def test_check_prints_table_and_total_and_exits_zero(tiny_course: Path, tmp_path: Path) -> None:
     proc = run_check(learner_copy(tiny_course, "week01_tiny", tmp_path))
     assert proc.returncode == 0, proc.stderr
-    assert "w1_add" in proc.stdout and "autograded 0 / 5 · by hand – / 2" in proc.stdout
+    assert "w1_add" in proc.stdout and "autograded 0 / 5 · by hand 0 / 2" in proc.stdout
 
 
 def test_the_report_gives_each_exercise_one_line_and_the_failures_of_those_started(tiny_course: Path,
@@ -185,6 +186,9 @@ def test_solution_notebook_of_each_real_week_scores_full_marks(week: str, tmp_pa
     shutil.copyfile(ROOT / "solutions" / week / f"{week}.ipynb", copy)
     result = check_notebook(copy)
     assert result.score == result.max_score > 0, [f for q in result.questions for f in q.failures]
+    page = result.feedback.read_text()
+    assert len(page.encode()) <= 60_000 and page.count('<section class="full"') == sum(
+        1 for q in result.questions if q.kind is CellKind.TEST)
 
 
 def test_schema_version_read_in_process_equals_alembics_answer() -> None:
@@ -206,14 +210,58 @@ def test_a_notebook_that_ends_its_kernel_gets_a_clear_error(tiny_course: Path, t
     assert "ended its own Python kernel" in proc.stderr and proc.stderr.strip().count("\n") == 0
 
 
+def page_text(html: str) -> str:
+    """A page as read: no markup, no style sheet."""
+    return unescape(re.sub(r"<[^>]+>", "", re.sub(r"<style>.*?</style>", "", html, flags=re.S)))
+
+
 def test_feedback_shows_the_error_message_but_not_the_hidden_tests(tiny_course: Path, tmp_path: Path) -> None:
     nb = learner_copy(tiny_course, "week01_tiny", tmp_path)
     answer(nb, "w1_add", "def w1_add(a, b):\n    assert a >= 0, 'negative numbers are not handled'\n    return a + b")
-    html = check_notebook(nb).feedback.read_text()
-    text = unescape(re.sub(r"<[^>]+>", "", html))  # the page as read, without highlighting markup
+    text = page_text(check_notebook(nb).feedback.read_text())
     assert "negative numbers are not handled" in text  # the hidden test's failure, as a message
     assert "w1_add(-5, 2)" not in text and "BEGIN HIDDEN TESTS" not in text  # the hidden test stays hidden
-    assert "w1_add(0, 0)" in text and "hidden tests: they ran" in text  # visible tests shown, hidden ones noted
+
+
+def test_feedback_names_each_exercise_and_test_with_its_points(tiny_course: Path, tmp_path: Path) -> None:
+    nb = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    answer(nb, "w1_add", "def w1_add(a, b):\n    return abs(a + b)")  # the visible tests pass, the hidden one fails
+    result = check_notebook(nb)
+    page = result.feedback.read_text()
+    entries = re.findall(r'<section[^>]* id="([^"]+)"[^>]*>\s*<h3><span>(?:<span class="mark">(.)</span>)?(.*?)</span>\s*'
+                         r'<span>(.*?)</span></h3>', page, re.S)
+    assert [(anchor, mark, re.sub(r"<[^>]+>", "", title), score) for anchor, mark, title, score in entries] == [
+        ("w1_add", "✗", "1. Add (w1_add, points lost)", "1 / 3"),
+        ("w1_double", "·", "2. Double (w1_double, not started)", "0 / 2"),
+        ("reflect-w1", "", "2. Double", "0 / 2")]
+    tests = re.findall(r'<td class="id">(.*?)</td>\s*<td>(.*?)(?:<span|<div|</td>).*?<td class="pts">(.*?)</td>',
+                       page, re.S)
+    assert [(name, checks.strip(), score) for name, checks, score in tests] == [
+        ("test-w1_add-basic", "Check small sums.", "1 / 1"), ("test-w1_add-hidden", "Check more sums.", "0 / 2"),
+        ("test-w1_double-basic", "Check doubling.", "0 / 2")]
+    assert "AssertionError" in page_text(page).split("Check more sums.")[1].split("Check doubling.")[0]
+
+
+def test_feedback_gives_the_check_s_totals(tiny_course: Path, tmp_path: Path) -> None:
+    nb = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    answer(nb, "w1_double", "def w1_double(x):\n    return 2 * x")
+    answer(nb, "reflect-w1", "Doubling is adding a number to itself.")
+    result = check_notebook(nb)
+    assert str(result.totals) == "autograded 2 / 5 · by hand – / 2"
+    assert re.search(r'<p class="totals">(.*?)</p>', result.feedback.read_text())[1] == str(result.totals)
+
+
+def test_a_blank_reflection_scores_zero_by_hand_as_nbgrader_gives_it(tiny_course: Path, tmp_path: Path) -> None:
+    result = check_notebook(learner_copy(tiny_course, "week01_tiny", tmp_path), html=False)
+    assert str(result.totals) == "autograded 0 / 5 · by hand 0 / 2"
+
+
+def test_feedback_has_no_scripts_and_draws_formulas_as_mathml(tiny_course: Path, tmp_path: Path) -> None:
+    nb = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    answer(nb, "reflect-w1", "The sum is $a + b$ <script>alert('owned')</script> [x](javascript:alert(1))")
+    page = check_notebook(nb).feedback.read_text()
+    assert "<script" not in page and "javascript:" not in page  # (the script's text stays, as inert text)
+    assert "<math display=\"inline\"><mrow><mi>a</mi><mo>+</mo><mi>b</mi></mrow></math>" in page
 
 
 def test_check_and_grade_give_the_same_verdict_on_every_test_cell(tiny_course: Path, tmp_path: Path) -> None:
@@ -278,3 +326,59 @@ def test_a_check_leaves_no_open_descriptor_or_thread_behind(tiny_course: Path, t
     for _ in range(2):
         check_notebook(path, html=False)
     assert (len(os.listdir("/proc/self/fd")), threading.active_count()) == before
+
+
+def test_the_feedback_link_is_the_page_s_address_on_the_notebook_s_server(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A /files/ address opens in a browser tab; JupyterLab would open a relative link behind a trust prompt."""
+    import os
+
+    from aieprep.runtime.check import _served_at
+
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
+    (tmp_path / "runtime").mkdir()
+    (tmp_path / "runtime" / f"jpserver-{os.getppid()}.json").write_text(
+        json.dumps({"root_dir": str(tmp_path), "base_url": "/user/ada/"}))
+    assert _served_at(tmp_path / "week 1" / "w.feedback.html") == "/user/ada/files/week%201/w.feedback.html"
+
+
+def test_without_its_server_the_feedback_link_is_relative(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aieprep.runtime.check import _served_at
+
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
+    monkeypatch.chdir(tmp_path)
+    assert _served_at(tmp_path / "week1" / "w.feedback.html") == "week1/w.feedback.html"
+
+
+def test_the_check_the_grade_table_and_the_report_give_one_total(tiny_course: Path, tmp_path: Path) -> None:
+    """The same words for the same score everywhere, and the points by hand once they are given."""
+    from nbgrader.api import Gradebook
+
+    from aieprep.grading.pipeline import grade_week
+    from aieprep.grading.report import format_table, write_report
+    from aieprep.nbgrader_bridge import run_nbgrader
+
+    path = learner_copy(tiny_course, "week01_tiny", tmp_path)
+    answer(path, "w1_double", "def w1_double(x):\n    return 2 * x")
+    answer(path, "reflect-w1", "Doubling adds a number to itself.")
+    checked = check_notebook(path, html=False)
+    run_nbgrader(["generate_assignment", "week01_tiny", "--force"], cwd=tiny_course)
+    folder = tiny_course / "submitted" / "alice" / "week01_tiny"
+    folder.mkdir(parents=True)
+    shutil.copyfile(path, folder / "week01_tiny.ipynb")
+    (outcome,) = grade_week(tiny_course, "week01_tiny", jobs=1, isolate=False, students=["alice"])
+    csv_path, html_path = write_report(tiny_course, "week01_tiny", [outcome])
+    expected = "autograded 2 / 5 · by hand – / 2"
+    assert str(checked.totals) == str(outcome.totals) == expected and expected in format_table([outcome])
+    row = next(csv.DictReader(csv_path.open()))
+    assert (row["score"], row["by_hand"], row["reflect-w1"]) == (expected, "", "")
+    assert f"<td>{expected}</td>" in html_path.read_text()
+
+    with Gradebook(f"sqlite:///{tiny_course / 'gradebook.db'}") as gb:  # what Formgrader does with a grade
+        grade = gb.find_grade("reflect-w1", "week01_tiny", "week01_tiny", "alice")
+        grade.manual_score, grade.needs_manual_grade = 1.5, False
+        gb.db.commit()
+    (again,) = grade_week(tiny_course, "week01_tiny", jobs=1, isolate=False, students=["alice"])
+    csv_path, _ = write_report(tiny_course, "week01_tiny", [again])
+    row = next(csv.DictReader(csv_path.open()))
+    assert (str(again.totals), row["by_hand"], row["reflect-w1"]) == ("autograded 2 / 5 · by hand 1.5 / 2", "1.5", "1.5")

@@ -115,7 +115,8 @@ def test_release_fetch_submit_collect_grade_feedback_export(cohort: dict) -> Non
         feedback = list((home / WEEK / "feedback").rglob(f"{WEEK}.html"))
         assert feedback, f"{name} got no feedback"
         text = unescape(re.sub(r"<[^>]+>", "", feedback[0].read_text()))
-        assert "w1_add(-5, 2)" not in text and "hidden tests: they ran" in text, "feedback shows a hidden test"
+        assert "w1_add(-5, 2)" not in text, "feedback shows a hidden test"
+        assert "test-w1_add-hidden" in text and "autograded" in text, "feedback names its tests and totals"
 
     with open(course / "grades.csv") as f:
         scores = {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader(f)}

@@ -514,7 +514,8 @@ def test_the_autograded_notebook_keeps_the_real_test_cells(course: Path, cohort:
 def test_the_report_lists_everyone_with_per_question_scores(course: Path, cohort: dict) -> None:
     csv_path, html_path = write_report(course, WEEK, list(cohort["outcomes"].values()))
     lines = csv_path.read_text().splitlines()
-    assert lines[0].startswith("student,status,score,max_score,percent,add,double")
+    assert lines[0].startswith("student,status,score,autograded,autograded_max,autograded_percent,by_hand,"
+                               "by_hand_max,add,double")
     assert len(lines) == 1 + len(cohort["outcomes"])
 
 
@@ -522,15 +523,15 @@ def test_the_report_charts_every_graded_score_in_its_bin(course: Path, cohort: d
     csv_path, html_path = write_report(course, WEEK, list(cohort["outcomes"].values()))
     rows = [r for r in csv.DictReader(csv_path.open()) if r["score"]]
     page = html_path.read_text()
-    assert ["Total score", "add (/4)", "double (/3)"] == re.findall(r"<figcaption>(.*?)</figcaption>", page)
+    assert ["Autograded (%)", "add (/4)", "double (/3)"] == re.findall(r"<figcaption>(.*?)</figcaption>", page)
 
     def bars(title: str) -> dict[str, int]:
         chart = page.split(f"<figcaption>{title}</figcaption>")[1].split("</figure>")[0]
         return {label: int(n) for n, label in re.findall(r'title="(\d+) with (\S+) ', chart)}
 
-    percents = [float(r["percent"]) for r in rows]
-    assert bars("Total score")["90–100"] == sum(1 for p in percents if p >= 90) > 0  # 100% is in the top bin
-    assert bars("Total score")["0–10"] == sum(1 for p in percents if p < 10) > 0
+    percents = [float(r["autograded_percent"]) for r in rows]
+    assert bars("Autograded (%)")["90–100"] == sum(1 for p in percents if p >= 90) > 0  # 100% is in the top bin
+    assert bars("Autograded (%)")["0–10"] == sum(1 for p in percents if p < 10) > 0
     assert bars("add (/4)") == {str(k): sum(1 for r in rows if float(r["add"]) == k) for k in range(5)}
 
 

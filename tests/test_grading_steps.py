@@ -3,6 +3,7 @@ submission from the course's copy, a week's profile and the run's table."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -15,6 +16,7 @@ from aieprep.grading.rebuild import given_code, imported_modules, rebuild, index
 from aieprep.grading.report import format_table
 from aieprep.grading.sandbox import Limits
 from aieprep.notebook import CellKind, cell_kind, grade_ids
+from aieprep.totals import Totals
 
 from .conftest import tiny_week_notebook
 
@@ -134,10 +136,11 @@ def test_an_unknown_profile_setting_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_the_run_s_table_shows_scores_errors_and_flags() -> None:
-    table = format_table([Outcome("ada", Status.GRADED, 7, 7, seconds=3.25),
+    table = format_table([Outcome("ada", Status.GRADED, Totals(7, 7, None, 2), seconds=3.25),
                           Outcome("bob", Status.ERROR, problems=["not a notebook"]),
-                          Outcome("eve", Status.GRADED, 0, 7, ["tampering: x"], tampered=True)])
+                          Outcome("eve", Status.GRADED, Totals(0, 7, 1.5, 2), ["tampering: x"], tampered=True)])
     lines = table.splitlines()
-    assert lines[1].split()[:4] == ["ada", "graded", "7/7", "3.2"]
+    assert re.split(r"\s{2,}", lines[1]) == ["ada", "graded", "autograded 7 / 7 · by hand – / 2", "3.2"]
+    assert "autograded 0 / 7 · by hand 1.5 / 2" in lines[3]
     assert lines[2].split()[:3] == ["bob", "error", "-"] and lines[2].endswith("not a notebook")
     assert "TAMPERING tampering: x" in lines[3]

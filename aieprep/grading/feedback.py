@@ -1,24 +1,34 @@
-"""Feedback that keeps hidden tests hidden (nbgrader's own feedback shows every test cell in full,
-jupyter/nbgrader#1156): test cells lose their hidden region, and errors keep only their message."""
+"""The feedback page (``nbgrader generate_feedback``, and the self-check's page): nbgrader's preprocessors put
+the grades in the notebook, :class:`HideTestCode` keeps hidden tests hidden (nbgrader's own feedback shows every
+test cell in full, jupyter/nbgrader#1156), and :class:`FeedbackPage` sums it up per exercise for the course's
+template (``aieprep/data/templates/feedback``): each exercise by its title with its tests, points and messages,
+each answer graded by hand with its points and comment. No scripts: formulas are MathML."""
 
 from __future__ import annotations
 
+import ast
+import html
+import re
 from typing import Any
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..nbgrader_bridge import remove_hidden_tests
-from ..notebook import CellKind, cell_kind
+from ..notebook import CellKind, cell_kind, metadata
+from ..totals import Totals, points
+from .markup import HAS_MATH, markdown_html
 
-__all__ = ["HideTestCode"]
+__all__ = ["FeedbackPage", "HideTestCode"]
 
 HIDDEN_NOTE = "# (hidden tests: they ran when this notebook was graded)"
+NOT_STARTED = "NotImplementedError"  # what the stub of an answer cell raises
+NO_RESPONSE = "No response."  # nbgrader's comment on an answer left as released
 
 
 class HideTestCode(NbGraderPreprocessor):  # nbgrader's base: enabled by default
-    """For nbgrader's GenerateFeedback: in every test cell, replace the hidden-test region by a
-    one-line note and shorten each error to ``Name: message`` (a traceback quotes the failing
-    line, which may be a hidden test). Outputs, points and pass/fail stay as they were."""
+    """In every test cell, replace the hidden-test region by a one-line note and shorten each error to
+    ``Name: message`` (a traceback quotes the failing line, which may be a hidden test). Outputs, points and
+    pass/fail stay as they were."""
 
     def preprocess_cell(self, cell: Any, resources: dict[str, Any], index: int) -> tuple[Any, dict[str, Any]]:
         if cell_kind(cell) is not CellKind.TEST:
@@ -30,3 +40,118 @@ class HideTestCode(NbGraderPreprocessor):  # nbgrader's base: enabled by default
             if output.get("output_type") == "error":
                 output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
         return cell, resources
+
+
+class FeedbackPage(NbGraderPreprocessor):
+    """After GetGrades and HideTestCode: ``resources["aieprep"]``, what the course's feedback template shows."""
+
+    def preprocess(self, nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        graded = resources["nbgrader"]
+        pending = _waiting_for_hand_grades(graded)
+        exercises: dict[str, dict[str, Any]] = {}
+        by_hand: list[dict[str, Any]] = []
+        section = prompt = ""  # the last section heading's cell, and the last text cell
+        for cell in nb.cells:
+            kind, meta = cell_kind(cell), metadata(cell)
+            if cell.cell_type == "markdown" and kind is CellKind.TEXT:
+                prompt = cell.source
+                section = prompt if prompt.startswith("## ") else section
+            elif kind is CellKind.ANSWER:
+                exercise = exercises.setdefault(str(meta.get("grade_id")),
+                                                _exercise(str(meta.get("grade_id")), section, prompt))
+                exercise["code"] += cell.source.strip() + "\n\n"
+                exercise["comment"] += _comment(meta)  # not "No response.": the mark says it
+            elif kind is CellKind.TEST:
+                name = str(meta["grade_id"]).split("-")
+                question = name[1] if len(name) > 1 else name[0]
+                exercise = exercises.setdefault(question, _exercise(question, section, prompt))
+                exercise["tests"].append(_test(cell, meta))
+            elif kind is CellKind.MANUAL:
+                score = None if meta["grade_id"] in pending else float(meta.get("score") or 0.0)
+                by_hand.append({"anchor": meta["grade_id"], "title": _title(prompt), "prompt": markdown_html(prompt),
+                                "answer": markdown_html(cell.source) if cell.cell_type == "markdown" else
+                                f"<pre>{html.escape(cell.source)}</pre>",
+                                "score": "–" if score is None else points(score),
+                                "points": points(float(meta.get("points", 0))),
+                                "comment": _comment(meta, blank="<p>No answer.</p>")})
+        for exercise in exercises.values():
+            _sum_up(exercise)
+        auto = [e for e in exercises.values() if e["tests"]]
+        hand_scores = [h["score"] for h in by_hand]
+        totals = Totals(sum(e["got"] for e in auto), sum(e["max"] for e in auto),
+                        None if "–" in hand_scores else sum(float(s) for s in hand_scores),
+                        sum(float(h["points"]) for h in by_hand))
+        resources["aieprep"] = {"title": graded.get("notebook", ""), "totals": str(totals), "exercises": auto,
+                                "by_hand": by_hand, "late_penalty": points(float(graded.get("late_penalty") or 0))}
+        return nb, resources
+
+
+def _waiting_for_hand_grades(graded: dict[str, Any]) -> set[str]:
+    """The grade cells of this submission that still need a grade by hand, from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(graded["db_url"]) as gb:
+        notebook = gb.find_submission_notebook(graded["notebook"], graded["assignment"], graded["student"])
+        return {grade.name for grade in notebook.grades if grade.needs_manual_grade}
+
+
+def _title(prompt: str) -> str:
+    """An exercise's title from its prompt: its last heading (``### Exercise 2.1 — Two sum (5 points)`` →
+    ``Exercise 2.1 — Two sum``), else its opening in bold (``**Reflection 1 — X (3 points).** Text`` →
+    ``Reflection 1 — X``), else its first line."""
+    headings = re.findall(r"^#+\s+(.+)$", prompt, re.M)
+    bold = re.match(r"\s*\*\*(.+?)\*\*", prompt)
+    line = headings[-1] if headings else bold[1] if bold else (prompt.strip().splitlines() or [""])[0]
+    return re.sub(r"\s*\(\d+(?:\.\d+)? points?\)\.?", "", line).strip().rstrip(".") or "Exercise"
+
+
+def _exercise(question: str, section: str, prompt: str) -> dict[str, Any]:
+    """An exercise's entry; its text is its prompt, after the section's opening cell when that has the formulas
+    the prompt builds on."""
+    text = f"{section}\n\n{prompt}" if section != prompt and HAS_MATH.search(section) else prompt
+    return {"anchor": question, "question": question, "title": _title(prompt), "prompt": markdown_html(text),
+            "code": "", "comment": "", "tests": []}
+
+
+def _test(cell: Any, meta: dict[str, Any]) -> dict[str, Any]:
+    """A test cell as a line: its name, what it checks (its docstring's first line), points and message."""
+    try:
+        module = ast.parse(cell.source)
+        doc = ast.get_docstring(module) or ""
+    except SyntaxError:
+        doc = ""
+    message = ""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            message = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".strip()
+            break
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            message = "wrote to stderr: " + output.get("text", "")
+            break
+    got, top = float(meta.get("score") or 0.0), float(meta.get("points", 0))
+    return {"id": meta["grade_id"], "checks": doc.strip().splitlines()[0] if doc.strip() else "",
+            "got": got, "max": top, "score": points(got), "points": points(top), "passed": got >= top,
+            "message": " ".join(message.split())[:500]}
+
+
+def _sum_up(exercise: dict[str, Any]) -> None:
+    """An exercise's points and mark: ✓ full, ✗ points lost, · not started (every failure is the stub's)."""
+    tests = exercise["tests"]
+    exercise["got"] = sum(t["got"] for t in tests)
+    exercise["max"] = sum(t["max"] for t in tests)
+    exercise["score"], exercise["points"] = points(exercise["got"]), points(exercise["max"])
+    failed = [t for t in tests if not t["passed"]]
+    if not failed:  # full marks: the exercise's text is not needed again (the page stays small)
+        exercise["mark"], exercise["state"], exercise["prompt"] = "✓", "full", ""
+    elif exercise["got"] == 0 and all(t["message"].endswith(NOT_STARTED) for t in failed):
+        exercise["mark"], exercise["state"] = "·", "not started"
+    else:
+        exercise["mark"], exercise["state"] = "✗", "points lost"
+
+
+def _comment(meta: dict[str, Any], blank: str = "") -> str:
+    """A grader's comment as HTML; ``blank`` for nbgrader's automatic "No response." on an untouched answer."""
+    comment = meta.get("comment")
+    if not isinstance(comment, str) or not comment.strip():
+        return ""
+    return blank if comment.strip() == NO_RESPONSE else markdown_html(comment)

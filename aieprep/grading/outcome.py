@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from ..totals import Totals
+
 __all__ = ["Outcome", "Status", "Verdict"]
 
 
@@ -31,8 +33,12 @@ class Outcome:
 
     student: str
     status: Status
-    score: float = 0.0
-    max_score: float = 0.0
+    totals: Totals | None = None  # from the gradebook, once graded
     problems: list[str] = field(default_factory=list)  # restored cells, kernel deaths, tampering, errors
     tampered: bool = False
     seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        """The autograded points (0 when not graded)."""
+        return self.totals.autograded if self.totals else 0.0

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ..course import CourseError, master_notebook
 from ..nbgrader_bridge import (has_assignment, load_course_config, preload_recording, register_assignment,
-                               submission_score)
-from ..notebook import read_notebook
+                               submission_totals)
+from ..notebook import CellKind, grade_cells, read_notebook
 from .execute import Execution, Job, KernelSetup, font_cache, run_worker
 from .outcome import Outcome, Status
 from .profile import load_profile
@@ -42,6 +42,7 @@ def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, stude
     if isolate:
         remove_stale_cgroups()
     master = read_notebook(master_notebook(root, week))
+    by_hand = {c.grade_id for c in grade_cells(master) if c.kind is CellKind.MANUAL}
     release_path = root / "release" / week / f"{week}.ipynb"
     if not release_path.is_file():
         raise CourseError(f"no {release_path.relative_to(root)}: run `make release` first")
@@ -118,8 +119,7 @@ def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, stude
     for _ in workers:
         todo.put(None)
     for student in unchanged:
-        score, max_score = submission_score(settings, week, student)
-        outcomes[student] = Outcome(student, Status.UNCHANGED, score, max_score)
+        outcomes[student] = Outcome(student, Status.UNCHANGED, submission_totals(settings, week, student, by_hand))
     for outcome in outcomes.values():
         if progress:
             progress(outcome)
@@ -131,9 +131,8 @@ def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, stude
             if isinstance(result, BaseException):
                 raise result
             record(result.notebook, student, week, folder, settings, sha256)
-            score, max_score = submission_score(settings, week, student)
-            outcome = Outcome(student, Status.GRADED, score, max_score, problems + result.problems,
-                              result.tampered, time.monotonic() - started[student])
+            outcome = Outcome(student, Status.GRADED, submission_totals(settings, week, student, by_hand),
+                              problems + result.problems, result.tampered, time.monotonic() - started[student])
         except Exception as error:  # one student's failure never stops the others
             outcome = Outcome(student, Status.ERROR, problems=[f"grading failed: {type(error).__name__}: {error}"])
         outcomes[student] = outcome

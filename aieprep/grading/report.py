@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from ..course import master_notebook
-from ..nbgrader_bridge import cell_scores, load_course_config, submitted_students
+from ..nbgrader_bridge import cell_scores, load_course_config, submission_totals, submitted_students
 from ..notebook import CellKind, grade_cells, read_notebook
+from ..totals import points
 from .outcome import Outcome, Status
 
 __all__ = ["format_table", "write_report"]
@@ -20,7 +21,7 @@ def format_table(outcomes: list[Outcome]) -> str:
     """The per-student summary printed at the end of a run."""
     rows = [("student", "status", "score", "seconds", "problems")]
     for o in outcomes:
-        score = f"{o.score:g}/{o.max_score:g}" if o.status is not Status.ERROR else "-"
+        score = str(o.totals) if o.totals and o.status is not Status.ERROR else "-"
         seconds = f"{o.seconds:.1f}" if o.seconds else ""
         flag = "TAMPERING " if o.tampered else ""
         rows.append((o.student, str(o.status), score, seconds, flag + "; ".join(o.problems)))
@@ -30,10 +31,12 @@ def format_table(outcomes: list[Outcome]) -> str:
 
 
 def write_report(root: Path, week: str, outcomes: list[Outcome]) -> tuple[Path, Path]:
-    """``reports/<week>/grades.csv`` and ``index.html`` from the gradebook (every graded submission)."""
+    """``reports/<week>/grades.csv`` and ``index.html`` from the gradebook (every graded submission): the totals
+    as :class:`~aieprep.totals.Totals` gives them, and one column per exercise and per hand-graded answer
+    (empty while it waits for its grade)."""
     settings = load_course_config(root)
-    master = read_notebook(master_notebook(root, week))
-    cells = [c for c in grade_cells(master) if c.kind is CellKind.TEST]
+    cells = grade_cells(read_notebook(master_notebook(root, week)))
+    by_hand = {c.grade_id for c in cells if c.kind is CellKind.MANUAL}
     questions = list(dict.fromkeys(c.question for c in cells))
     max_points = {q: sum(c.points for c in cells if c.question == q) for q in questions}
     by_student = {o.student: o for o in outcomes}
@@ -43,48 +46,61 @@ def write_report(root: Path, week: str, outcomes: list[Outcome]) -> tuple[Path, 
         row: dict[str, Any] = {"student": student, "status": str(outcome.status) if outcome else "graded earlier"}
         scores = cell_scores(settings, week, week, student)
         if scores is None or (outcome and outcome.status is Status.ERROR):
-            row.update({"score": "", "max_score": "", "percent": ""})
+            row.update(dict.fromkeys(TOTAL_COLUMNS, ""))
         else:
-            total = sum(scores.get(c.grade_id, 0.0) for c in cells)
-            top = sum(c.points for c in cells)
-            row.update({"score": round(total, 2), "max_score": top, "percent": round(100 * total / top, 1)})
+            totals = submission_totals(settings, week, student, by_hand)
+            row.update({"score": str(totals), "autograded": round(totals.autograded, 2),
+                        "autograded_max": totals.autograded_max,
+                        "autograded_percent": round(100 * totals.autograded / (totals.autograded_max or 1), 1),
+                        "by_hand": "" if totals.by_hand is None else round(totals.by_hand, 2),
+                        "by_hand_max": totals.by_hand_max})
             for q in questions:
-                row[q] = round(sum(scores.get(c.grade_id, 0.0) for c in cells if c.question == q), 2)
+                got = [scores.get(c.grade_id, 0.0) for c in cells if c.question == q]
+                row[q] = "" if None in got else round(sum(g or 0.0 for g in got), 2)
         row["tampering"] = "yes" if outcome and outcome.tampered else ""
         row["problems"] = "; ".join(outcome.problems) if outcome else ""
         rows.append(row)
     out = root / "reports" / week
     out.mkdir(parents=True, exist_ok=True)
-    columns = ["student", "status", "score", "max_score", "percent", *questions, "tampering", "problems"]
+    columns = ["student", "status", *TOTAL_COLUMNS, *questions, "tampering", "problems"]
     with (out / "grades.csv").open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
 
     graded = [r for r in rows if r["score"] != ""]
-
     charts = ""
     if graded:
-        titled = [("Total score", _histogram([r["percent"] for r in graded], 100.0, "percent"))]
-        titled += [(f"{q} (/{max_points[q]:g})", _histogram([r[q] for r in graded], max_points[q], "points"))
-                   for q in questions]
+        titled = [("Autograded (%)", _histogram([r["autograded_percent"] for r in graded], 100.0, "percent"))]
+        titled += [(f"{q} (/{points(max_points[q])})",
+                    _histogram([r[q] for r in graded if r[q] != ""], max_points[q], "points")) for q in questions]
         figures = "".join(f"<figure><figcaption>{html.escape(t)}</figcaption>{chart}</figure>" for t, chart in titled)
         charts = f'<h2>Score distributions</h2><div class="charts">{figures}</div>'
+    shown = ["student", "status", "score", *questions, "problems"]
+    header = "".join(f'<th class="q">{html.escape(c)}</th>' if c in max_points else f"<th>{html.escape(c)}</th>"
+                     for c in shown)
     table_rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(r.get(c, '')))}</td>" for c in columns) + "</tr>" for r in rows)
-    mean = sum(r["percent"] for r in graded) / len(graded) if graded else 0.0
+        "<tr>" + "".join(f"<td>{html.escape(str(r.get(c, '')))}</td>" for c in shown) + "</tr>" for r in rows)
+    mean = sum(r["autograded_percent"] for r in graded) / len(graded) if graded else 0.0
+    waiting = sum(1 for r in graded if r["by_hand"] == "" and r["by_hand_max"])
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{week} grades</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;font-size:12px}}
-td,th{{border:1px solid #ccc;padding:2px 6px}}{CHART_CSS}</style></head><body>
+<style>body{{font-family:sans-serif;margin:2em;max-width:70em}}table{{border-collapse:collapse;font-size:12px}}
+td,th{{border:1px solid #ccc;padding:2px 6px;vertical-align:bottom}}th.q{{writing-mode:vertical-rl;transform:rotate(180deg)}}
+td:last-child{{max-width:24em}}{CHART_CSS}</style></head><body>
 <h1>{html.escape(week)}: grade report</h1>
 <p>{len(graded)} graded, {sum(1 for r in rows if r['status'] == Status.ERROR)} with errors,
-mean {mean:.1f}%, {sum(1 for r in rows if r['tampering'])} flagged for tampering.</p>
+mean autograded {mean:.1f}%, {waiting} waiting for grades by hand,
+{sum(1 for r in rows if r['tampering'])} flagged for tampering.</p>
 {charts}
-<h2>Students</h2><table><tr>{''.join(f'<th>{html.escape(c)}</th>' for c in columns)}</tr>{table_rows}</table>
+<h2>Students</h2><p>Per exercise and per answer graded by hand: points (empty while it waits for its grade);
+every column is in grades.csv.</p>
+<table><tr>{header}</tr>{table_rows}</table>
 </body></html>"""
     (out / "index.html").write_text(page)
     return out / "grades.csv", out / "index.html"
 
+
+TOTAL_COLUMNS = ["score", "autograded", "autograded_max", "autograded_percent", "by_hand", "by_hand_max"]
 
 CHART_CSS = """.charts{display:flex;flex-wrap:wrap;gap:1.5em}figure{margin:0}
 figcaption{font-size:12px;margin-bottom:4px}.chart{display:flex;align-items:flex-end;gap:2px;height:100px}

@@ -6,10 +6,13 @@ own, so the learner's kernel never loads the grader, and shows its table and a l
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import subprocess
 import sys
 import threading
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +70,20 @@ def check_this_notebook() -> None:
         raise RuntimeError(text.removeprefix("aieprep check: ") or f"aieprep check failed ({process.returncode})")
     if display is None:
         return
-    feedback = path.with_name(f"{path.stem}.feedback.html")
-    relative = os.path.relpath(feedback, Path.cwd())
-    display(HTML(f'<a href="{relative}" target="_blank">Open the feedback page</a>'))
+    address = html.escape(_served_at(path.with_name(f"{path.stem}.feedback.html")))
+    display(HTML(f'<a href="{address}" target="_blank" rel="noopener">Open the feedback page</a>'))
+
+
+def _served_at(path: Path) -> str:
+    """Where this kernel's Jupyter server serves ``path`` as a file of its own (``/files/…``, which a browser
+    opens in a tab: JupyterLab would open a relative link in its HTML viewer, behind a trust prompt). The
+    server is the kernel's parent, described in its ``jpserver-PID.json``; without it, the path relative to the
+    notebook."""
+    try:
+        from jupyter_core.paths import jupyter_runtime_dir
+
+        server = json.loads((Path(jupyter_runtime_dir()) / f"jpserver-{os.getppid()}.json").read_text())
+        served = path.resolve().relative_to(Path(server["root_dir"]).resolve())
+        return f"{server['base_url'].rstrip('/')}/files/{urllib.parse.quote(served.as_posix())}"
+    except (ImportError, OSError, ValueError, KeyError, TypeError):
+        return os.path.relpath(path, Path.cwd())
