@@ -9,19 +9,21 @@ LAB_IP    ?= 127.0.0.1
 LAB_PORT  ?= 8888
 TEST_WORKERS ?= auto
 WORK      ?= $(CURDIR)/work
+COURSE    ?= $(CURDIR)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export PYTHONHASHSEED := 0
 
 UI_DEPS   := tests/ui/node_modules/.package-lock.json
 CLIENTS   := tests/clients/.venv/.installed
 
-.PHONY: setup lab instructor-lab test release solutions build bench lock corpus clean help
+.PHONY: setup lab instructor-lab test screenshots release solutions build bench lock corpus clean help
 
 help:
 	@echo "make setup      create .venv with the pinned packages (and the browser-test tools); the only step that needs the network"
 	@echo "make lab        set up .venv if needed and start JupyterLab on your notebooks (work/) and the week guides"
 	@echo "make instructor-lab  JupyterLab on the whole course folder, with nbgrader's instructor panels (Formgrader)"
 	@echo "make test       set up .venv if needed and run the whole test suite (what CI runs)"
+	@echo "make screenshots  refresh docs/screenshots/ (README's pictures) from the browser tests"
 	@echo "make release    regenerate release/ from source/ (nbgrader generate_assignment)"
 	@echo "make solutions  execute source/ into solutions/ with outputs kept"
 	@echo "make build      both of the above"
@@ -67,14 +69,22 @@ lab: $(STAMP)
 	$(LAB_ENV) JUPYTER_CONFIG_PATH="$(CURDIR)/aieprep/data/lab/learner" $(BIN)/jupyter lab $(LAB_FLAGS) \
 		--ServerApp.root_dir="$(WORK)"
 
+# COURSE=folder serves another course folder (a copy with its own nbgrader_config.py and gradebook).
 instructor-lab: $(STAMP)
-	mkdir -p .exchange
+	mkdir -p "$(COURSE)/.exchange"
 	@echo "JupyterLab on the whole course (Formgrader in the Nbgrader menu): open the URL printed below."
-	$(LAB_ENV) $(BIN)/jupyter lab $(LAB_FLAGS) --ServerApp.root_dir="$(CURDIR)"
+	cd "$(COURSE)" && PATH="$(CURDIR)/$(BIN):$$PATH" AIEPREP_COURSE_ROOT="$(COURSE)" $(CURDIR)/$(BIN)/jupyter lab \
+		$(LAB_FLAGS) --ServerApp.root_dir="$(COURSE)"
 
 # One worker per core (pytest-xdist); tests/conftest.py keeps each file, notebook and graded week in one worker.
 test: setup
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=25
+
+# README's pictures are the browser tests' own screenshots: the self-check, its feedback page, Formgrader.
+screenshots: setup
+	AIEPREP_SCREENSHOTS="$(CURDIR)/docs/screenshots/all" $(BIN)/python -m pytest -q -p no:xdist tests/test_lab.py \
+		-k "self_check or feedback or formgrader"
+	cd docs/screenshots && mv all/self-check.png all/feedback.png all/formgrader.png . && rm -rf all
 
 release: $(STAMP)
 	$(BIN)/aieprep release

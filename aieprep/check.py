@@ -20,9 +20,9 @@ from pathlib import Path
 import nbformat
 
 from .course import CourseError, course_root, master_notebook, scratch_course, weeks
-from .nbgrader_bridge import (KNOWN_FAILURES, cell_scores, course_api, generate_assignment, load_course_config,
-                              raise_for)
-from .notebook import CellKind, grade_cells, grade_ids, metadata, read_notebook
+from .nbgrader_bridge import (KNOWN_FAILURES, cell_scores, course_api, generate_assignment, is_as_released,
+                              load_course_config, raise_for)
+from .notebook import CellKind, cell_kind, grade_cells, grade_ids, metadata, read_notebook
 from .totals import Totals, points
 
 __all__ = ["CheckResult", "QuestionScore", "check_notebook", "format_report", "identify_week", "record"]
@@ -39,6 +39,7 @@ class QuestionScore:
     max_score: float
     kind: CellKind  # TEST (autograded) or MANUAL
     failures: list[str] = field(default_factory=list)  # "test-id: first line of its error"
+    started: bool = True  # False while its answer cell is as released
 
 
 @dataclass
@@ -159,15 +160,18 @@ def _result(week: str, master: nbformat.NotebookNode, graded: nbformat.NotebookN
             scores: dict[str, float | None],
             notes: list[str]) -> CheckResult:
     """Per question: the points scored, and each failed test with the first line of its error."""
-    errors = {}
+    errors, untouched = {}, set()
     for cell in graded.cells:
         grade_id = metadata(cell).get("grade_id")
         if grade_id:
             errors[grade_id] = _first_error_line(cell)
+            if cell_kind(cell) is CellKind.ANSWER and is_as_released(cell):
+                untouched.add(grade_id)
     questions: dict[str, QuestionScore] = {}
     for cell in grade_cells(master):
         score = scores.get(cell.grade_id, 0.0)
-        q = questions.setdefault(cell.question, QuestionScore(cell.question, 0.0, 0.0, cell.kind))
+        q = questions.setdefault(cell.question, QuestionScore(cell.question, 0.0, 0.0, cell.kind,
+                                                              started=cell.question not in untouched))
         q.score = None if score is None or q.score is None else q.score + score
         q.max_score += cell.points
         if cell.kind is CellKind.TEST and (score or 0.0) < cell.points:
@@ -175,12 +179,9 @@ def _result(week: str, master: nbformat.NotebookNode, graded: nbformat.NotebookN
     return CheckResult(week, list(questions.values()), None, notes)
 
 
-NOT_ATTEMPTED = "NotImplementedError"  # what the stub of an answer cell raises
-
-
 def _attempted(q: QuestionScore) -> bool:
-    """Whether the learner has started this exercise: not every failure is its stub's NotImplementedError."""
-    return (q.score or 0.0) > 0 or not q.failures or not all(f.rstrip().endswith(NOT_ATTEMPTED) for f in q.failures)
+    """Whether the learner has started this exercise: its answer cell is no longer as released (or it scores)."""
+    return q.started or (q.score or 0.0) > 0
 
 
 

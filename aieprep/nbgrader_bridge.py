@@ -34,8 +34,8 @@ import nbformat
 from .course import CourseError
 from .totals import Totals
 
-__all__ = ["CourseSettings", "cell_scores", "course_api", "gradebook", "is_grade", "is_locked", "is_solution",
-           "is_task", "load_course_config", "preload_recording", "raise_for", "record_grades", "remove_hidden_tests",
+__all__ = ["CourseSettings", "cell_scores", "course_api", "gradebook", "is_as_released", "is_grade", "is_locked",
+           "is_solution", "is_task", "load_course_config", "preload_recording", "raise_for", "record_grades", "remove_hidden_tests",
            "run_nbgrader", "submission_totals", "version"]
 
 
@@ -82,6 +82,13 @@ def is_locked(cell: nbformat.NotebookNode) -> bool:
 
 def is_task(cell: nbformat.NotebookNode) -> bool:
     return bool(_utils().is_task(cell))
+
+
+def is_as_released(cell: nbformat.NotebookNode) -> bool:
+    """Whether an answer cell is still as released (its nbgrader checksum matches): the learner has not
+    started it. nbgrader comments "No response." on such a cell."""
+    checksum = cell.get("metadata", {}).get("nbgrader", {}).get("checksum")
+    return checksum is not None and checksum == _utils().compute_checksum(cell)
 
 
 def remove_hidden_tests(cell: nbformat.NotebookNode) -> bool:

@@ -171,7 +171,11 @@ def test_nbgrader_server_extension_is_enabled(extension: str) -> None:
 
 
 UI = ROOT / "tests" / "ui"
+VISITED = "week04_ml_llm"  # the week the browser visits: its exercises build on formulas
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or ""
+
+
+SHOTS = os.environ.get("AIEPREP_SCREENSHOTS")  # `make screenshots`: keep the visits' screenshots there
 
 
 def visit(lab: str, notebook: str, shots: Path, *args: str) -> dict:
@@ -184,6 +188,9 @@ def visit(lab: str, notebook: str, shots: Path, *args: str) -> dict:
         if os.environ.get("CI"):
             pytest.fail(message)  # CI installs them: a skip there would hide a broken check
         pytest.skip(message)
+    if SHOTS:
+        shots = Path(SHOTS)
+        shots.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(["node", str(UI / "lab.mjs"), lab, notebook, str(shots), *args], capture_output=True,
                           text=True, timeout=600, env={**os.environ, "CHROMIUM": CHROMIUM})
     assert proc.stdout.strip(), proc.stderr[-3000:]
@@ -194,18 +201,24 @@ def visit(lab: str, notebook: str, shots: Path, *args: str) -> dict:
 
 @pytest.fixture(scope="module")
 def browser_visit(lab: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """What a real browser saw in JupyterLab on Week 1: the notebook's toolbar, the Validate dialog, the
-    Nbgrader menu, a self-check. Screenshots are kept in the pytest temp folder."""
-    return visit(lab, "week01_python_ds/week01_python_ds.ipynb", tmp_path_factory.mktemp("screenshots"))
+    """What a real browser saw in JupyterLab on Week 4 (whose pages have formulas): the notebook's toolbar, the
+    Validate dialog, the Nbgrader menu, a self-check and its feedback page. Screenshots are kept in the pytest
+    temp folder."""
+    return visit(lab, f"{VISITED}/{VISITED}.ipynb", tmp_path_factory.mktemp("screenshots"))
 
 
 def test_notebook_toolbar_has_the_validate_button(browser_visit: dict) -> None:
     assert browser_visit["validateButton"] is True
 
 
-def test_validate_reports_the_failing_tests_of_a_blank_notebook(browser_visit: dict) -> None:
+def test_validate_reports_every_failing_test_of_a_blank_notebook(browser_visit: dict) -> None:
     dialog = browser_visit["validateDialog"]
     assert dialog.startswith("Validation Results") and "The following cell failed" in dialog
+    master = nbformat.read(ROOT / "source" / VISITED / f"{VISITED}.ipynb", as_version=4)
+    tests = sum(1 for c in master.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade") and c.cell_type == "code"
+                and not c.metadata.nbgrader.get("solution"))
+    # Not only the first: every test cell of a blank notebook (and the read-only cells that call its stubs)
+    assert browser_visit["validateFailures"] >= tests
 
 
 def test_the_learner_s_nbgrader_menu_offers_the_assignment_list_only(browser_visit: dict) -> None:
@@ -214,10 +227,31 @@ def test_the_learner_s_nbgrader_menu_offers_the_assignment_list_only(browser_vis
 
 def test_a_cell_runs_the_self_check_on_its_own_notebook(browser_visit: dict) -> None:
     report = browser_visit["selfCheck"]
-    assert report.startswith("week01_python_ds: self-check with the hidden tests"), report[:300]
+    assert report.startswith(f"{VISITED}: self-check with the hidden tests"), report[:300]
     assert re.search(r"^autograded 0 / \d+", report, re.M), report  # the notebook as released: nothing answered
-    link = urllib.parse.urlsplit(browser_visit["feedbackLink"]).path  # JupyterLab serves it under /files/
-    assert link.endswith("/files/week01_python_ds/week01_python_ds.feedback.html"), link
+
+
+def test_the_feedback_link_opens_the_page_in_a_browser_tab_of_its_own(browser_visit: dict) -> None:
+    """Not JupyterLab's HTML viewer, which would ask to trust the page first."""
+    tab = browser_visit["feedbackTab"]
+    assert tab["url"] == browser_visit["feedbackLink"] == f"/files/{VISITED}/{VISITED}.feedback.html"
+    assert (tab["title"], tab["insideLab"], tab["scripts"]) == (f"{VISITED}: feedback", False, 0)
+
+
+def test_the_feedback_page_gives_the_check_s_total_and_names_each_exercise(browser_visit: dict) -> None:
+    tab = browser_visit["feedbackTab"]
+    assert re.search(r"^autograded .*$", browser_visit["selfCheck"], re.M)[0] == tab["totals"]
+    master = nbformat.read(ROOT / "source" / VISITED / f"{VISITED}.ipynb", as_version=4)
+    headings = [re.sub(r" \(\d+ points\)$", "", c.source.splitlines()[0].removeprefix("### "))
+                for c in master.cells if c.cell_type == "markdown" and c.source.startswith("### Exercise")]
+    assert headings and [e for e in tab["entries"] if e.startswith("Exercise")] == headings
+    assert tab["tests"] > len(headings)
+
+
+def test_the_feedback_page_draws_its_formulas_offline(browser_visit: dict) -> None:
+    tab = browser_visit["feedbackTab"]
+    assert tab["formulas"] > 0 and tab["formulasDrawn"] == tab["formulas"]
+    assert "math" in tab["mathDisplay"]  # laid out by the browser's MathML engine, not as unknown inline tags
 
 
 # The practice cell of the weeks' notebooks, in a live JupyterLab. Week 1's cell runs in a scratch notebook
@@ -292,3 +326,70 @@ def test_rating_a_card_logs_the_review_and_schedules_it(practice_visit: tuple[di
     state = store.card_states(DECK)[first.id]
     assert (state.repetitions, state.interval) == (1, 1.0)  # SM-2: a first recall comes back in a day
     assert seen["nextFront"] == second.front and "1 answered" in seen["counts"]
+
+
+# Formgrader in the instructor's lab, on a copy of the tiny course with one graded submission: the autograded
+# scores are shown, and a manual grade and a comment typed in are saved where nbgrader keeps them.
+TINY = "week01_tiny"
+
+
+@pytest.fixture(scope="module")
+def graded_course(tiny_course_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny course with alice's submission graded: w1_double answered, a reflection written."""
+    from aieprep.grading.pipeline import grade_week
+
+    root = tmp_path_factory.mktemp("formgrader") / "course"
+    shutil.copytree(tiny_course_template, root)
+    nb = nbformat.read(root / "release" / TINY / f"{TINY}.ipynb", as_version=4)
+    answers = {"w1_double": "def w1_double(x):\n    return 2 * x", "reflect-w1": "Doubling adds a number to itself."}
+    for cell in nb.cells:
+        cell.source = answers.get(cell.metadata.get("nbgrader", {}).get("grade_id"), cell.source)
+    (root / "submitted" / "alice" / TINY).mkdir(parents=True)
+    nbformat.write(nb, root / "submitted" / "alice" / TINY / f"{TINY}.ipynb")
+    (outcome,) = grade_week(root, TINY, jobs=1, isolate=False)
+    assert str(outcome.totals) == "autograded 2 / 5 · by hand – / 2"
+    return root
+
+
+@pytest.fixture(scope="module")
+def formgrader_visit(graded_course: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{graded_course / 'gradebook.db'}") as gb:
+        submission = gb.find_submission_notebook(TINY, TINY, "alice").id
+    server = started("instructor-lab", dict(os.environ), f"COURSE={graded_course}")
+    try:
+        return visit(next(server), f"formgrader/submissions/{submission}/",
+                     tmp_path_factory.mktemp("screenshots-formgrader"), "formgrader", "reflect-w1", "1.5", COMMENT)
+    finally:
+        server.close()  # stops the lab
+
+
+COMMENT = "Clear and short; name a case where it overflows."
+
+
+def test_formgrader_shows_the_autograded_scores(formgrader_visit: dict) -> None:
+    assert formgrader_visit["autograded"] == {"test-w1_add-basic": "0", "test-w1_add-hidden": "0",
+                                              "test-w1_double-basic": "2", "reflect-w1": None}
+
+
+def test_formgrader_saves_a_manual_grade_and_comment_into_the_gradebook(formgrader_visit: dict,
+                                                                       graded_course: Path) -> None:
+    from nbgrader.api import Gradebook
+
+    assert (formgrader_visit["gradeSaved"], formgrader_visit["commentSaved"]) == (200, 200)
+    with Gradebook(f"sqlite:///{graded_course / 'gradebook.db'}") as gb:
+        grade = gb.find_grade("reflect-w1", TINY, TINY, "alice")
+        comment = gb.find_comment("reflect-w1", TINY, TINY, "alice")
+        assert (grade.manual_score, grade.needs_manual_grade, comment.manual_comment) == (1.5, False, COMMENT)
+
+
+def test_a_manual_grade_reaches_the_totals_and_the_feedback_page(formgrader_visit: dict, graded_course: Path) -> None:
+    from aieprep.grading.pipeline import grade_week
+    from aieprep.nbgrader_bridge import run_nbgrader
+
+    (outcome,) = grade_week(graded_course, TINY, jobs=1, isolate=False)  # unchanged: the totals from the gradebook
+    assert str(outcome.totals) == "autograded 2 / 5 · by hand 1.5 / 2"
+    run_nbgrader(["generate_feedback", TINY, "--student", "alice"], cwd=graded_course)
+    page = (graded_course / "feedback" / "alice" / TINY / f"{TINY}.html").read_text()
+    assert f'<p class="totals">{outcome.totals}</p>' in page and COMMENT in page

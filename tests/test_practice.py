@@ -571,6 +571,36 @@ def test_gate_4_needs_three_mocks_of_each_kind_with_postmortems(store: Store) ->
     assert progress.summary(store, T0, patterns=[], decks={}).gates[3].passed
 
 
+def test_a_mock_shorter_than_15_minutes_does_not_count_towards_gate_4(store: Store) -> None:
+    pm = Postmortem("p", "q", "r", "s", "t", 3)
+    for kind in ("aie", "core"):
+        for i in range(3):
+            store.add_mock(Mock(f"{kind} {i}", kind, T0 + i, 9 if (kind, i) == ("aie", 0) else 15 * 60, pm))
+    gate = progress.summary(store, T0, patterns=[], decks={}).gates[3]
+    assert (gate.passed, gate.detail) == (False, "2 aie, 3 core (1 under 15 min not counted)")
+
+
+def whole_ticks(ax) -> list[float]:
+    """The x ticks an axis shows within its limits."""
+    low, high = ax.get_xlim()
+    return [float(t) for t in ax.get_xticks() if low <= t <= high]
+
+
+def test_the_progress_figure_counts_reps_and_mocks_in_whole_numbers(store: Store) -> None:
+    store.add_rep(Rep("two_sum", T0, 100.0, True))
+    store.add_mock(Mock("aie 1", "aie", T0, 2000, Postmortem("p", "q", "r", "s", "t", 3)))
+    fig = progress.figure(progress.summary(store, T0, patterns=[], decks={}))
+    _, reps, mocks, _ = fig.axes
+    for ax in (reps, mocks):
+        assert whole_ticks(ax) == [1.0]
+
+
+def test_the_rep_history_after_one_rep_has_one_tick_at_rep_1() -> None:
+    from aieprep.runtime.practice.reps import history_figure
+
+    assert whole_ticks(history_figure([Rep("two_sum", T0, 100.0, True)]).axes[0]) == [1.0]
+
+
 def test_gates_5_and_6_need_their_cards_known(store: Store) -> None:
     deck = Deck("d", "D", (Card("d", "react", "f", "b", gate=5), Card("d", "probes", "f", "b", gate=6),
                            Card("d", "docker", "f", "b", gate=6)))

@@ -13,7 +13,7 @@ from typing import Any
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from ..nbgrader_bridge import remove_hidden_tests
+from ..nbgrader_bridge import is_as_released, remove_hidden_tests
 from ..notebook import CellKind, cell_kind, metadata
 from ..totals import Totals, points
 from .markup import HAS_MATH, markdown_html
@@ -21,7 +21,6 @@ from .markup import HAS_MATH, markdown_html
 __all__ = ["FeedbackPage", "HideTestCode"]
 
 HIDDEN_NOTE = "# (hidden tests: they ran when this notebook was graded)"
-NOT_STARTED = "NotImplementedError"  # what the stub of an answer cell raises
 NO_RESPONSE = "No response."  # nbgrader's comment on an answer left as released
 
 
@@ -60,6 +59,7 @@ class FeedbackPage(NbGraderPreprocessor):
                 exercise = exercises.setdefault(str(meta.get("grade_id")),
                                                 _exercise(str(meta.get("grade_id")), section, prompt))
                 exercise["code"] += cell.source.strip() + "\n\n"
+                exercise["started"] = bool(exercise["started"]) or not is_as_released(cell)
                 exercise["comment"] += _comment(meta)  # not "No response.": the mark says it
             elif kind is CellKind.TEST:
                 name = str(meta["grade_id"]).split("-")
@@ -110,7 +110,7 @@ def _exercise(question: str, section: str, prompt: str) -> dict[str, Any]:
     the prompt builds on."""
     text = f"{section}\n\n{prompt}" if section != prompt and HAS_MATH.search(section) else prompt
     return {"anchor": question, "question": question, "title": _title(prompt), "prompt": markdown_html(text),
-            "code": "", "comment": "", "tests": []}
+            "code": "", "comment": "", "tests": [], "started": None}  # None: no answer cell seen
 
 
 def _test(cell: Any, meta: dict[str, Any]) -> dict[str, Any]:
@@ -135,7 +135,7 @@ def _test(cell: Any, meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sum_up(exercise: dict[str, Any]) -> None:
-    """An exercise's points and mark: ✓ full, ✗ points lost, · not started (every failure is the stub's)."""
+    """An exercise's points and mark: ✓ full, ✗ points lost, · not started (its answer cell as released)."""
     tests = exercise["tests"]
     exercise["got"] = sum(t["got"] for t in tests)
     exercise["max"] = sum(t["max"] for t in tests)
@@ -143,7 +143,7 @@ def _sum_up(exercise: dict[str, Any]) -> None:
     failed = [t for t in tests if not t["passed"]]
     if not failed:  # full marks: the exercise's text is not needed again (the page stays small)
         exercise["mark"], exercise["state"], exercise["prompt"] = "✓", "full", ""
-    elif exercise["got"] == 0 and all(t["message"].endswith(NOT_STARTED) for t in failed):
+    elif exercise["got"] == 0 and exercise["started"] is False:
         exercise["mark"], exercise["state"] = "·", "not started"
     else:
         exercise["mark"], exercise["state"] = "✗", "points lost"

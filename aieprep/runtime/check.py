@@ -60,7 +60,7 @@ def check_this_notebook() -> None:
         reader.start()
         for line in process.stdout:  # the table arrives before the feedback page is written
             if status is not None:  # the live line gives way to the table
-                status.update("")
+                status.update({"text/plain": ""}, raw=True)
                 status = None
             print(line, end="", flush=True)
         process.wait()

@@ -4,12 +4,16 @@
 // Visit "practice": open a notebook of two cells (tests/test_lab.py writes it: code to rep, then a week's practice
 // cell, which shows the rep timer and the flashcards), run them, time a rep (Start, then Stop and run tests),
 // reveal a card and rate it.
-// Usage: node lab.mjs LAB_URL NOTEBOOK_PATH SCREENSHOT_DIR [week | practice PATTERN_LABEL]
+// Visit "formgrader": open one submission in Formgrader, read its autograded scores, enter a manual grade and a
+// comment for one answer graded by hand.
+// Usage: node lab.mjs LAB_URL NOTEBOOK_PATH SCREENSHOT_DIR [week | practice PATTERN_LABEL
+//                                                            | formgrader GRADE_ID SCORE COMMENT]
 // (LAB_URL as printed: http://…/lab?token=…; PATTERN_LABEL: the rep timer's choice to time, as its menu shows it).
 // Prints one JSON object with what it saw.
 import { chromium } from "playwright-core";
 
 const [labUrl, notebook, shots, visit = "week", patternLabel] = process.argv.slice(2);
+const [gradeId, manualScore, manualComment] = process.argv.slice(6);  // the formgrader visit's (NOTEBOOK: its page)
 const url = new URL(labUrl);
 const token = url.searchParams.get("token");
 
@@ -32,7 +36,9 @@ async function visitWeek(page, seen) {
   await dialog.waitFor({ timeout: 120000 });
   await page.waitForFunction(() => !/Validating/i.test(document.querySelector(".jp-Dialog")?.innerText || ""),
                              null, { timeout: 120000 });
-  seen.validateDialog = (await dialog.innerText()).slice(0, 2000);
+  const validation = await dialog.innerText();
+  seen.validateDialog = validation.slice(0, 2000);
+  seen.validateFailures = (validation.match(/The following cell failed/g) || []).length;
   await page.screenshot({ path: `${shots}/validate.png` });
   await page.keyboard.press("Escape");
   await dialog.waitFor({ state: "detached", timeout: 10000 }).catch(() => {});
@@ -53,8 +59,57 @@ async function visitWeek(page, seen) {
   await report.waitFor({ timeout: 300000 });
   await page.getByText("Open the feedback page").waitFor({ timeout: 30000 });
   seen.selfCheck = (await report.innerText()).slice(0, 4000);
-  seen.feedbackLink = await page.getByText("Open the feedback page").getAttribute("href");
+  const link = page.getByText("Open the feedback page");
+  seen.feedbackLink = await link.getAttribute("href");
   await page.screenshot({ path: `${shots}/self-check.png` });
+
+  // The link opens the feedback page in a browser tab of its own: no JupyterLab, no trust prompt.
+  const [tab] = await Promise.all([page.context().waitForEvent("page", { timeout: 30000 }), link.click()]);
+  await tab.waitForLoadState("load");
+  await tab.setViewportSize({ width: 1000, height: 900 });
+  seen.feedbackTab = await tab.evaluate(() => {
+    document.querySelectorAll("details").forEach((d) => { d.open = true; });
+    const drawn = [...document.querySelectorAll("math")].filter((m) => m.getBoundingClientRect().width > 0);
+    return {
+      url: location.pathname,
+      title: document.title,
+      totals: document.querySelector(".totals")?.innerText,
+      entries: [...document.querySelectorAll("nav li a")].map((a) => a.innerText),
+      tests: document.querySelectorAll("td.id").length,
+      formulas: document.querySelectorAll("math").length,
+      formulasDrawn: drawn.length,
+      mathDisplay: drawn.length ? getComputedStyle(drawn[0]).display : "",
+      insideLab: !!document.querySelector(".jp-LabShell"),
+      scripts: document.scripts.length,
+    };
+  });
+  await tab.evaluate(() => document.querySelectorAll("details").forEach((d) => { d.open = false; }));
+  await tab.screenshot({ path: `${shots}/feedback.png` });
+  await tab.evaluate(() => document.querySelector("math")?.closest("details")?.setAttribute("open", ""));
+  await tab.evaluate(() => document.querySelector("math")?.scrollIntoView({ block: "center" }));
+  await tab.screenshot({ path: `${shots}/feedback-formula.png` });
+  await tab.close();
+}
+
+// Formgrader on one graded submission (the path after the lab's origin, given as NOTEBOOK): the autograded
+// scores it shows, then a manual grade and a comment typed into the reflection answer, saved as Formgrader saves.
+async function visitFormgrader(page, seen) {
+  await page.goto(`${url.origin}/lab?token=${token}`);  // logs the browser in (a cookie) for the next page
+  await page.goto(`${url.origin}/${notebook}`);
+  const manual = page.locator(`input.score#${gradeId}`);
+  await manual.waitFor({ timeout: 60000 });
+  seen.autograded = await page.locator("input.score").evaluateAll(
+    (inputs) => Object.fromEntries(inputs.map((i) => [i.id, i.getAttribute("placeholder")])));
+  const saved = (what) => page.waitForResponse((r) => r.url().includes(`/formgrader/api/${what}/`) &&
+                                                 r.request().method() === "PUT", { timeout: 30000 });
+  const [grade] = await Promise.all([saved("grade"), manual.fill(manualScore).then(() => manual.press("Tab"))]);
+  seen.gradeSaved = grade.status();
+  const comment = page.locator(`#${gradeId}`).locator("xpath=ancestor::div[contains(@class,'nbgrader_cell')]")
+    .locator("textarea.comment");
+  const [note] = await Promise.all([saved("comment"),
+                                    comment.fill(manualComment).then(() => comment.press("Tab"))]);
+  seen.commentSaved = note.status();
+  await page.screenshot({ path: `${shots}/formgrader.png` });
 }
 
 // What a widget output shows: how many ipywidgets DOM nodes, its buttons, its text.
@@ -122,7 +177,7 @@ const seen = {};
 let page;
 try {
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await (visit === "practice" ? visitPractice : visitWeek)(page, seen);
+  await ({ practice: visitPractice, formgrader: visitFormgrader }[visit] ?? visitWeek)(page, seen);
 } catch (error) {
   seen.error = String(error).split("\n")[0];
   await page?.screenshot({ path: `${shots}/error.png` }).catch(() => {});

@@ -76,7 +76,7 @@ def history_figure(reps: list[Rep], title: str = "", target: float = TARGET_SECO
             ax.scatter(*zip(*points), marker=marker, label=label,
                        facecolors="none" if passed is None else None, edgecolors="C0" if passed is None else None)
     ax.axhline(target, color="C3", linestyle="--", label=f"target {target / 60:g} min")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # reps are counted: no tick at rep 0.96
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # reps are counted: no tick at rep 0.96
     ax.set_xlabel("rep")
     ax.set_ylabel("seconds")
     ax.set_title(title or "rep times")
