@@ -231,6 +231,15 @@ def test_a_cell_runs_the_self_check_on_its_own_notebook(browser_visit: dict) -> 
     assert re.search(r"^autograded 0 / \d+", report, re.M), report  # the notebook as released: nothing answered
 
 
+def test_the_self_check_shows_which_cell_it_runs_while_it_works(browser_visit: dict) -> None:
+    assert re.fullmatch(r"running cell \d+ of \d+, \d+ of \d+ tests done", browser_visit["progressLine"].strip())
+
+
+def test_the_self_check_gives_up_the_live_line_for_its_table(browser_visit: dict) -> None:
+    cell = browser_visit["selfCheckCell"]
+    assert "self-check with the hidden tests" in cell and not re.search(r"running cell|^''$", cell, re.M), cell[:300]
+
+
 def test_the_feedback_link_opens_the_page_in_a_browser_tab_of_its_own(browser_visit: dict) -> None:
     """Not JupyterLab's HTML viewer, which would ask to trust the page first."""
     tab = browser_visit["feedbackTab"]

@@ -42,14 +42,18 @@ def check_this_notebook() -> None:
         from IPython.display import HTML, display
     except ImportError:  # outside IPython: no live line, no link
         display = HTML = None  # type: ignore[assignment,misc]
-    status = display("starting the self-check…", display_id=True) if display is not None else None
+
+    def plain(line: str) -> dict[str, str]:  # shown as it is, not as a str's repr
+        return {"text/plain": line}
+
+    status = display(plain("starting the self-check…"), raw=True, display_id=True) if display is not None else None
     errors: list[str] = []
 
     def read_stderr(stream: Any) -> None:
         for line in stream:
             if line.startswith("progress: "):
                 if status is not None:
-                    status.update(line.removeprefix("progress: ").strip())
+                    status.update(plain(line.removeprefix("progress: ").strip()), raw=True)
             else:
                 errors.append(line)
 
@@ -60,7 +64,7 @@ def check_this_notebook() -> None:
         reader.start()
         for line in process.stdout:  # the table arrives before the feedback page is written
             if status is not None:  # the live line gives way to the table
-                status.update({"text/plain": ""}, raw=True)
+                status.update(plain(""), raw=True)
                 status = None
             print(line, end="", flush=True)
         process.wait()

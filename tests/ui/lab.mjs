@@ -55,10 +55,15 @@ async function visitWeek(page, seen) {
   await page.keyboard.press("Enter");
   await page.keyboard.insertText("from aieprep.runtime.check import check_this_notebook; check_this_notebook()");
   await page.keyboard.press("Shift+Enter");
+  const live = page.locator(".jp-OutputArea-output", { hasText: /running cell \d+ of \d+/ });
+  await live.waitFor({ timeout: 120000 });  // the live line, while the check works
+  seen.progressLine = await live.innerText().catch(() => "");
   const report = page.locator(".jp-OutputArea-output", { hasText: "self-check with the hidden tests" });
   await report.waitFor({ timeout: 300000 });
   await page.getByText("Open the feedback page").waitFor({ timeout: 30000 });
   seen.selfCheck = (await report.innerText()).slice(0, 4000);
+  seen.selfCheckCell = (await page.locator(".jp-Cell", { has: report }).locator(".jp-OutputArea").first()
+    .innerText()).slice(0, 6000);  // every output of the cell: the live line must have given way
   const link = page.getByText("Open the feedback page");
   seen.feedbackLink = await link.getAttribute("href");
   await page.screenshot({ path: `${shots}/self-check.png` });
