@@ -517,6 +517,8 @@ def test_the_report_lists_everyone_with_per_question_scores(course: Path, cohort
     assert lines[0].startswith("student,status,score,autograded,autograded_max,autograded_percent,by_hand,"
                                "by_hand_max,add,double")
     assert len(lines) == 1 + len(cohort["outcomes"])
+    page = html_path.read_text()  # per-question columns are narrow: their names stand upright
+    assert '<th class="q">add</th>' in page and '<th class="q">double</th>' in page
 
 
 def test_the_report_charts_every_graded_score_in_its_bin(course: Path, cohort: dict) -> None:
