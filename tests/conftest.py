@@ -25,7 +25,7 @@ def nbgrader_meta(grade_id: str, *, grade: bool, solution: bool, locked: bool, p
 
 def tiny_week_notebook(prefix: str) -> nbformat.NotebookNode:
     """A two-exercise master notebook: ``{prefix}_add`` (3 points in two test cells) and
-    ``{prefix}_double`` (2 points), plus a 2-point reflection answer."""
+    ``{prefix}_double`` (2 points), plus a 2-point reflection answer under its prompt and rubric."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
@@ -50,6 +50,11 @@ def tiny_week_notebook(prefix: str) -> nbformat.NotebookNode:
         code(f"test-{double}-basic", f'"""Check doubling."""\nassert {double}(4) == 8',
              grade=True, solution=False, locked=True, points=2),
     ]
+    nb.cells.append(nbformat.v4.new_markdown_cell(
+        "**Reflection (2 points).** Why is doubling a number the same as adding it to itself?\n\n"
+        "**Rubric (2 points)**\n\n| Criterion | Points | Full | Partial (half) | None |\n|---|---:|---|---|---|\n"
+        "| The identity | 1 | states 2x = x + x | says they are alike | absent |\n"
+        "| An example | 1 | a worked number | a number, not worked | absent |", id="reflect-prompt"))
     reflect = nbformat.v4.new_markdown_cell("A model answer.", id=f"reflect-{prefix}")
     reflect.metadata["nbgrader"] = nbgrader_meta(f"reflect-{prefix}", grade=True, solution=True, locked=False, points=2)
     nb.cells.append(reflect)

@@ -233,7 +233,7 @@ def test_feedback_names_each_exercise_and_test_with_its_points(tiny_course: Path
     assert [(anchor, mark, re.sub(r"<[^>]+>", "", title), score) for anchor, mark, title, score in entries] == [
         ("w1_add", "✗", "1. Add (w1_add, points lost)", "1 / 3"),
         ("w1_double", "·", "2. Double (w1_double, not started)", "0 / 2"),
-        ("reflect-w1", "", "2. Double", "0 / 2")]
+        ("reflect-w1", "", "Reflection", "0 / 2")]
     tests = re.findall(r'<td class="id">(.*?)</td>\s*<td>(.*?)(?:<span|<div|</td>).*?<td class="pts">(.*?)</td>',
                        page, re.S)
     assert [(name, checks.strip(), score) for name, checks, score in tests] == [

@@ -382,6 +382,11 @@ def test_formgrader_shows_the_autograded_scores(formgrader_visit: dict) -> None:
                                               "test-w1_double-basic": "2", "reflect-w1": None}
 
 
+def test_formgrader_shows_the_rubric_beside_the_answer_it_grades(formgrader_visit: dict) -> None:
+    assert formgrader_visit["rubric"] == {"header": ["Criterion", "Points", "Full", "Partial (half)", "None"],
+                                          "rows": 2, "besideAnswer": True}
+
+
 def test_formgrader_saves_a_manual_grade_and_comment_into_the_gradebook(formgrader_visit: dict,
                                                                        graded_course: Path) -> None:
     from nbgrader.api import Gradebook

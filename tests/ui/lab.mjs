@@ -114,6 +114,17 @@ async function visitFormgrader(page, seen) {
   const [note] = await Promise.all([saved("comment"),
                                     comment.fill(manualComment).then(() => comment.press("Tab"))]);
   seen.commentSaved = note.status();
+  // The rubric: the last table before the answer's score, on screen together with it.
+  await manual.evaluate((input) => input.scrollIntoView({ block: "end" }));
+  seen.rubric = await manual.evaluate((input) => {
+    const before = [...document.querySelectorAll("table")].filter(
+      (t) => t.compareDocumentPosition(input) & Node.DOCUMENT_POSITION_FOLLOWING);
+    const table = before[before.length - 1];
+    if (!table) return null;
+    const onScreen = (e) => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; };
+    return { header: [...table.querySelectorAll("th")].map((th) => th.innerText.trim()),
+             rows: table.querySelectorAll("tbody tr").length, besideAnswer: onScreen(table) && onScreen(input) };
+  });
   await page.screenshot({ path: `${shots}/formgrader.png` });
 }
 
