@@ -211,6 +211,8 @@ WRONG_ANSWERS: dict[str, list[str]] = {
                                "        number = word\n        if any(ch.isdigit() for ch in word)")),
         # years count as results
         _variant(_HAS_METRIC, (' and not re.fullmatch(r"(19|20)\\d\\d", number)', "")),
+        # only sentence punctuation stripped: a number in quotes or brackets is missed
+        _variant(_HAS_METRIC, ("word = raw.strip(\".,;:!?()\\\"'\")", "word = raw.strip(\".,;:!?\")")),
         # number words found inside other words ("often" holds "ten")
         _variant(_HAS_METRIC, ("        if word.lower() in NUMBER_WORDS:", "        if any(n in word.lower() for n in NUMBER_WORDS):")),
     ],
@@ -230,6 +232,8 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_SPEAKING, ("return len(text.split()) * 60 / wpm", "return len(text.split()) / wpm")),
         # one-word fillers only: "you know", "kind of" are never found
         _variant(_SPEAKING, ("        parts = filler.split()\n", "        parts = filler.split()\n        if len(parts) > 1:\n            continue\n")),
+        # whole seconds: floor division returns an int
+        _variant(_SPEAKING, ("return len(text.split()) * 60 / wpm", "return len(text.split()) * 60 // wpm")),
         # substring counts: "umbrella" holds "um", "factually" holds "actually"
         _variant(_SPEAKING, ("        n = sum(found[i:i + len(parts)] == parts for i in range(len(found) - len(parts) + 1))",
                              "        n = \" \".join(found).count(filler)")),
