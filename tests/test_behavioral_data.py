@@ -32,6 +32,16 @@ def test_questions_name_a_theme_of_the_bank_or_none() -> None:
     assert min(n for t, n in themes.items() if t is not None) >= 4 and themes[None] >= 4
 
 
+def test_held_out_questions_cover_every_theme_and_none_and_repeat_no_development_question() -> None:
+    held_out = load_questions(held_out=True)
+    themes = Counter(q["theme"] for q in held_out)
+    assert len({q["id"] for q in held_out}) == len(held_out) == 36
+    assert set(themes) - {None} == {s["theme"] for s in load_story_bank()}
+    assert min(themes.values()) >= 5
+    development = {q["question"].lower() for q in load_questions()}
+    assert not development & {q["question"].lower() for q in held_out}
+
+
 def test_hand_labels_fail_a_story_whenever_a_criterion_fails() -> None:
     stories = load_labelled_stories()
     assert len({s["id"] for s in stories}) == len(stories) == 20
