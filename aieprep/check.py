@@ -22,8 +22,8 @@ import nbformat
 from .course import CourseError, course_root, master_notebook, scratch_course, weeks
 from .nbgrader_bridge import (KNOWN_FAILURES, cell_scores, course_api, generate_assignment, is_as_released,
                               load_course_config, raise_for)
-from .notebook import CellKind, cell_kind, grade_cells, grade_ids, metadata, read_notebook
-from .totals import Totals, points
+from .notebook import CellKind, cell_kind, error_message, grade_cells, grade_ids, metadata, read_notebook
+from .totals import Totals, exercise_mark, points
 
 __all__ = ["CheckResult", "QuestionScore", "check_notebook", "format_report", "identify_week", "record"]
 
@@ -95,16 +95,6 @@ def _check_cells(nb: nbformat.NotebookNode, master: nbformat.NotebookNode, week:
         )
 
 
-def _first_error_line(cell: nbformat.NotebookNode) -> str:
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "error":
-            text = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".strip()
-            return " ".join(text.split())[:200]
-        if output.get("output_type") == "stream" and output.get("name") == "stderr":
-            return "wrote to stderr: " + " ".join(output.get("text", "").split())[:180]
-    return ""
-
-
 def check_notebook(path: Path, week: str | None = None, feedback: Path | None = None,
                    sandbox: bool = False, html: bool = True,
                    scored: Callable[[CheckResult], None] | None = None,
@@ -164,7 +154,7 @@ def _result(week: str, master: nbformat.NotebookNode, graded: nbformat.NotebookN
     for cell in graded.cells:
         grade_id = metadata(cell).get("grade_id")
         if grade_id:
-            errors[grade_id] = _first_error_line(cell)
+            errors[grade_id] = error_message(cell)[:200]
             if cell_kind(cell) is CellKind.ANSWER and is_as_released(cell):
                 untouched.add(grade_id)
     questions: dict[str, QuestionScore] = {}
@@ -179,34 +169,26 @@ def _result(week: str, master: nbformat.NotebookNode, graded: nbformat.NotebookN
     return CheckResult(week, list(questions.values()), None, notes)
 
 
-def _attempted(q: QuestionScore) -> bool:
-    """Whether the learner has started this exercise: its answer cell is no longer as released (or it scores)."""
-    return q.started or (q.score or 0.0) > 0
-
-
-
-
 def format_report(result: CheckResult) -> str:
     """What ``aieprep check`` prints: one line per exercise (✓ full marks, ✗ points lost, with the first
     failing test, · not started), the totals, then every failing test of the exercises started."""
     tests = [q for q in result.questions if q.kind is CellKind.TEST]
     width = max([len(q.question) for q in tests] + [8])
     lines = [f"{result.week}: self-check with the hidden tests", ""]
+    failing = []  # the failures of exercises started
     for q in tests:
-        if q.score == q.max_score:
-            mark, note = "✓", ""
-        elif not _attempted(q):
-            mark, note = "·", "not started"
-        else:
-            mark, note = "✗", q.failures[0] if q.failures else ""
-        lines.append(f"{mark} {q.question.ljust(width)}  {points(q.score or 0.0):>4} / {points(q.max_score):<3}  {note}".rstrip())
+        mark, state = exercise_mark(q.score or 0.0, q.max_score, q.started)
+        note = {"full": "", "not started": state}.get(state, q.failures[0] if q.failures else "")
+        failing += [] if state == "not started" else q.failures
+        line = f"{mark} {q.question.ljust(width)}  {points(q.score or 0.0):>4} / {points(q.max_score):<3}  {note}"
+        lines.append(line.rstrip())
     lines += ["", str(result.totals)]
     manual = [q for q in result.questions if q.kind is CellKind.MANUAL]
     if manual:
-        lines.append(f"(by hand: {len(manual)} reflection{'s' if len(manual) > 1 else ''}, graded by you or your instructor)")
-    failures = [f for q in tests if _attempted(q) for f in q.failures]
-    if failures:
-        lines += ["", "failing tests of the exercises started:"] + [f"  {f}" for f in failures]
+        plural = "s" if len(manual) > 1 else ""
+        lines.append(f"(by hand: {len(manual)} reflection{plural}, graded by you or your instructor)")
+    if failing:
+        lines += ["", "failing tests of the exercises started:"] + [f"  {f}" for f in failing]
     if result.notes:
         lines += ["", "notes:"] + [f"  {n}" for n in result.notes]
     if result.feedback is not None:

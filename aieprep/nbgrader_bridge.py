@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,9 +34,9 @@ import nbformat
 from .course import CourseError
 from .totals import Totals
 
-__all__ = ["CourseSettings", "cell_scores", "course_api", "gradebook", "is_as_released", "is_grade", "is_locked",
-           "is_solution", "is_task", "load_course_config", "preload_recording", "raise_for", "record_grades", "remove_hidden_tests",
-           "run_nbgrader", "submission_totals", "version"]
+__all__ = ["CourseSettings", "cell_scores", "course_api", "grade_totals", "gradebook", "is_as_released", "is_grade",
+           "is_locked", "is_solution", "is_task", "load_course_config", "preload_recording", "raise_for", "record_grades",
+           "remove_hidden_tests", "run_nbgrader", "submission_totals", "version"]
 
 
 def _nbgrader() -> ModuleType:
@@ -300,20 +300,24 @@ def preload_recording() -> None:
 
 
 def submission_totals(settings: CourseSettings, week: str, student: str, by_hand: Collection[str]) -> Totals:
-    """A submission's :class:`Totals` from the gradebook; ``by_hand`` names the grade cells graded by hand (the
-    rest are autograded). The points by hand are None while any of them still needs a grade."""
+    """A submission's :class:`Totals` from the gradebook; ``by_hand`` names the grade cells graded by hand."""
+    with gradebook(settings) as gb:
+        return grade_totals([g for nb in gb.find_submission(week, student).notebooks for g in nb.grades], by_hand)
+
+
+def grade_totals(grades: Iterable[Any], by_hand: Collection[str]) -> Totals:
+    """:class:`Totals` of nbgrader ``Grade`` rows: those named in ``by_hand`` are graded by hand (their points are
+    None while any still needs a grade), the rest autograded."""
     auto = auto_max = hand = hand_max = 0.0
     pending = False
-    with gradebook(settings) as gb:
-        for notebook in gb.find_submission(week, student).notebooks:
-            for grade in notebook.grades:
-                if grade.name in by_hand:
-                    hand += float(grade.score or 0.0)
-                    hand_max += float(grade.max_score)
-                    pending = pending or bool(grade.needs_manual_grade)
-                else:
-                    auto += float(grade.score or 0.0)
-                    auto_max += float(grade.max_score)
+    for grade in grades:
+        if grade.name in by_hand:
+            hand += float(grade.score or 0.0)
+            hand_max += float(grade.max_score)
+            pending = pending or bool(grade.needs_manual_grade)
+        else:
+            auto += float(grade.score or 0.0)
+            auto_max += float(grade.max_score)
     return Totals(auto, auto_max, None if pending else hand, hand_max)
 
 

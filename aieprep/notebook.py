@@ -17,7 +17,8 @@ import nbformat
 
 from .course import CourseError
 
-__all__ = ["CellKind", "GradeCell", "cell_kind", "grade_cells", "grade_ids", "metadata", "read_notebook"]
+__all__ = ["CellKind", "GradeCell", "cell_kind", "error_message", "grade_cells", "grade_ids", "metadata", "question_of",
+           "read_notebook"]
 
 
 class CellKind(StrEnum):
@@ -95,8 +96,24 @@ class GradeCell:
     @property
     def question(self) -> str:
         """The exercise a test cell belongs to: ``test-two_sum-edge`` → ``two_sum``."""
-        parts = self.grade_id.split("-")
-        return parts[1] if parts[0] == "test" and len(parts) > 1 else self.grade_id
+        return question_of(self.grade_id)
+
+
+def question_of(grade_id: str) -> str:
+    """The exercise a grade id belongs to: ``test-two_sum-edge`` → ``two_sum``; any other id is its own."""
+    parts = grade_id.split("-")
+    return parts[1] if parts[0] == "test" and len(parts) > 1 else grade_id
+
+
+def error_message(cell: Any) -> str:
+    """The first error a cell's outputs show, as ``Name: message``, or what it wrote to stderr, on one line;
+    "" when neither."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            return " ".join(f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".split())
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            return "wrote to stderr: " + " ".join(output.get("text", "").split())
+    return ""
 
 
 def grade_cells(nb: nbformat.NotebookNode) -> list[GradeCell]:

@@ -11,12 +11,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Totals", "points"]
+__all__ = ["Totals", "exercise_mark", "points"]
 
 
 def points(value: float) -> str:
     """A number of points as a reader expects it: ``5``, ``5.5``, ``0.33``."""
     return f"{round(value, 2):g}"
+
+
+def exercise_mark(score: float, max_score: float, started: bool) -> tuple[str, str]:
+    """An exercise's mark and state: ✓ full marks, · not started (no points, its answer as released), ✗ points
+    lost."""
+    if score >= max_score:
+        return "✓", "full"
+    if not started and score == 0:
+        return "·", "not started"
+    return "✗", "points lost"
 
 
 @dataclass(frozen=True)

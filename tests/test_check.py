@@ -258,7 +258,8 @@ def test_a_blank_reflection_scores_zero_by_hand_as_nbgrader_gives_it(tiny_course
 
 def test_feedback_has_no_scripts_and_draws_formulas_as_mathml(tiny_course: Path, tmp_path: Path) -> None:
     nb = learner_copy(tiny_course, "week01_tiny", tmp_path)
-    answer(nb, "reflect-w1", "The sum is $a + b$ <script>alert('owned')</script> [x](javascript:alert(1))")
+    answer(nb, "reflect-w1", "The sum is $a + b$ <script>alert('owned')</script> [x](javascript:alert(1)) "
+                             "$\\href{javascript:alert(2)}{y}$")  # latex2mathml keeps a formula's link as it is
     page = check_notebook(nb).feedback.read_text()
     assert "<script" not in page and "javascript:" not in page  # (the script's text stays, as inert text)
     assert "<math display=\"inline\"><mrow><mi>a</mi><mo>+</mo><mi>b</mi></mrow></math>" in page

@@ -13,9 +13,9 @@ from typing import Any
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from ..nbgrader_bridge import is_as_released, remove_hidden_tests
-from ..notebook import CellKind, cell_kind, metadata
-from ..totals import Totals, points
+from ..nbgrader_bridge import grade_totals, is_as_released, remove_hidden_tests
+from ..notebook import CellKind, cell_kind, error_message, metadata, question_of
+from ..totals import Totals, exercise_mark, points
 from .markup import HAS_MATH, markdown_html
 
 __all__ = ["FeedbackPage", "HideTestCode"]
@@ -46,7 +46,8 @@ class FeedbackPage(NbGraderPreprocessor):
 
     def preprocess(self, nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         graded = resources["nbgrader"]
-        pending = _waiting_for_hand_grades(graded)
+        hand_ids = {str(metadata(c)["grade_id"]) for c in nb.cells if cell_kind(c) is CellKind.MANUAL}
+        totals, pending = _from_gradebook(graded, hand_ids)
         exercises: dict[str, dict[str, Any]] = {}
         by_hand: list[dict[str, Any]] = []
         section = prompt = ""  # the last section heading's cell, and the last text cell
@@ -62,37 +63,32 @@ class FeedbackPage(NbGraderPreprocessor):
                 exercise["started"] = bool(exercise["started"]) or not is_as_released(cell)
                 exercise["comment"] += _comment(meta)  # not "No response.": the mark says it
             elif kind is CellKind.TEST:
-                name = str(meta["grade_id"]).split("-")
-                question = name[1] if len(name) > 1 else name[0]
+                question = question_of(str(meta["grade_id"]))
                 exercise = exercises.setdefault(question, _exercise(question, section, prompt))
                 exercise["tests"].append(_test(cell, meta))
             elif kind is CellKind.MANUAL:
-                score = None if meta["grade_id"] in pending else float(meta.get("score") or 0.0)
+                got = None if meta["grade_id"] in pending else float(meta.get("score") or 0.0)
+                top = float(meta.get("points", 0))
                 by_hand.append({"anchor": meta["grade_id"], "title": _title(prompt), "prompt": markdown_html(prompt),
                                 "answer": markdown_html(cell.source) if cell.cell_type == "markdown" else
                                 f"<pre>{html.escape(cell.source)}</pre>",
-                                "score": "–" if score is None else points(score),
-                                "points": points(float(meta.get("points", 0))),
+                                "score": "–" if got is None else points(got), "points": points(top),
                                 "comment": _comment(meta, blank="<p>No answer.</p>")})
         for exercise in exercises.values():
             _sum_up(exercise)
         auto = [e for e in exercises.values() if e["tests"]]
-        hand_scores = [h["score"] for h in by_hand]
-        totals = Totals(sum(e["got"] for e in auto), sum(e["max"] for e in auto),
-                        None if "–" in hand_scores else sum(float(s) for s in hand_scores),
-                        sum(float(h["points"]) for h in by_hand))
         resources["aieprep"] = {"title": graded.get("notebook", ""), "totals": str(totals), "exercises": auto,
                                 "by_hand": by_hand, "late_penalty": points(float(graded.get("late_penalty") or 0))}
         return nb, resources
 
 
-def _waiting_for_hand_grades(graded: dict[str, Any]) -> set[str]:
-    """The grade cells of this submission that still need a grade by hand, from the gradebook."""
+def _from_gradebook(graded: dict[str, Any], by_hand: set[str]) -> tuple[Totals, set[str]]:
+    """This notebook's totals, as every report gives them, and its cells still waiting for a grade by hand."""
     from nbgrader.api import Gradebook
 
     with Gradebook(graded["db_url"]) as gb:
-        notebook = gb.find_submission_notebook(graded["notebook"], graded["assignment"], graded["student"])
-        return {grade.name for grade in notebook.grades if grade.needs_manual_grade}
+        grades = gb.find_submission_notebook(graded["notebook"], graded["assignment"], graded["student"]).grades
+        return grade_totals(grades, by_hand), {grade.name for grade in grades if grade.needs_manual_grade}
 
 
 def _title(prompt: str) -> str:
@@ -120,18 +116,10 @@ def _test(cell: Any, meta: dict[str, Any]) -> dict[str, Any]:
         doc = ast.get_docstring(module) or ""
     except SyntaxError:
         doc = ""
-    message = ""
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "error":
-            message = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".strip()
-            break
-        if output.get("output_type") == "stream" and output.get("name") == "stderr":
-            message = "wrote to stderr: " + output.get("text", "")
-            break
     got, top = float(meta.get("score") or 0.0), float(meta.get("points", 0))
     return {"id": meta["grade_id"], "checks": doc.strip().splitlines()[0] if doc.strip() else "",
             "got": got, "max": top, "score": points(got), "points": points(top), "passed": got >= top,
-            "message": " ".join(message.split())[:500]}
+            "message": error_message(cell)[:500]}
 
 
 def _sum_up(exercise: dict[str, Any]) -> None:
@@ -140,13 +128,9 @@ def _sum_up(exercise: dict[str, Any]) -> None:
     exercise["got"] = sum(t["got"] for t in tests)
     exercise["max"] = sum(t["max"] for t in tests)
     exercise["score"], exercise["points"] = points(exercise["got"]), points(exercise["max"])
-    failed = [t for t in tests if not t["passed"]]
-    if not failed:  # full marks: the exercise's text is not needed again (the page stays small)
-        exercise["mark"], exercise["state"], exercise["prompt"] = "✓", "full", ""
-    elif exercise["got"] == 0 and exercise["started"] is False:
-        exercise["mark"], exercise["state"] = "·", "not started"
-    else:
-        exercise["mark"], exercise["state"] = "✗", "points lost"
+    exercise["mark"], exercise["state"] = exercise_mark(exercise["got"], exercise["max"], exercise["started"] is not False)
+    if exercise["state"] == "full":  # the exercise's text is not needed again (the page stays small)
+        exercise["prompt"] = ""
 
 
 def _comment(meta: dict[str, Any], blank: str = "") -> str:

@@ -79,11 +79,8 @@ def write_report(root: Path, week: str, outcomes: list[Outcome]) -> tuple[Path, 
     shown = ["student", "status", "score", *questions, "problems"]
     header = "".join(f'<th class="q">{html.escape(c)}</th>' if c in max_points else f"<th>{html.escape(c)}</th>"
                      for c in shown)
-    def cell(value: Any) -> str:
-        return points(value) if isinstance(value, float | int) and not isinstance(value, bool) else str(value)
-
     table_rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(cell(r.get(c, '')))}</td>" for c in shown) + "</tr>" for r in rows)
+        "<tr>" + "".join(f"<td>{html.escape(_shown(r.get(c, '')))}</td>" for c in shown) + "</tr>" for r in rows)
     mean = sum(r["autograded_percent"] for r in graded) / len(graded) if graded else 0.0
     waiting = sum(1 for r in graded if r["by_hand"] == "" and r["by_hand_max"])
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{week} grades</title>
@@ -101,6 +98,11 @@ every column is in grades.csv.</p>
 </body></html>"""
     (out / "index.html").write_text(page)
     return out / "grades.csv", out / "index.html"
+
+
+def _shown(value: Any) -> str:
+    """A table cell's text: numbers as points (5, 5.5), the rest as they are."""
+    return points(value) if isinstance(value, float | int) and not isinstance(value, bool) else str(value)
 
 
 TOTAL_COLUMNS = ["score", "autograded", "autograded_max", "autograded_percent", "by_hand", "by_hand_max"]
