@@ -12,6 +12,7 @@ import pytest
 from aieprep.notebook import CellKind, grade_cells
 from aieprep.runtime import testing
 from aieprep.runtime.practice.cards import decks
+from aieprep.runtime.practice.selfgrade import rubric
 
 from .conftest import ROOT, WEEKS
 
@@ -134,20 +135,6 @@ def test_week_has_reflection_prompts_graded_by_hand(week: str) -> None:
     assert [g for g in grade_cells(master(week)) if g.kind is CellKind.MANUAL]
 
 
-RUBRIC = re.compile(r"^\*\*Rubric \((\d+(?:\.\d+)?) points?\)\*\*\s*\n\s*\n"
-                    r"\| Criterion \| Points \| Full \| Partial \(half\) \| None \|\n\|[-:| ]+\|\n((?:\|.*\|\n?)+)",
-                    re.M)
-
-
-def rubric(prompt: str) -> tuple[float, list[list[str]]] | None:
-    """The rubric table at the end of a reflection's prompt: its stated total and its rows' cells."""
-    match = RUBRIC.search(prompt)
-    if match is None:
-        return None
-    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in match[2].strip().splitlines()]
-    return float(match[1]), rows
-
-
 @pytest.mark.parametrize("week", WEEKS)
 def test_every_reflection_has_a_rubric_whose_points_add_up_to_its_own(week: str) -> None:
     """Shown to the learner under the prompt and to the instructor in Formgrader, right above the answer."""
@@ -158,18 +145,10 @@ def test_every_reflection_has_a_rubric_whose_points_add_up_to_its_own(week: str)
             continue
         found = rubric(before.source) if before.cell_type == "markdown" else None
         assert found is not None, f"{meta['grade_id']}: no rubric table at the end of its prompt"
-        total, rows = found
-        assert 2 <= len(rows) <= 5 and all(len(r) == 5 and all(r) for r in rows), (meta["grade_id"], rows)
-        assert total == sum(float(r[1]) for r in rows) == float(meta["points"]), meta["grade_id"]
-
-
-def test_a_rubric_is_read_with_its_rows() -> None:
-    prompt = ("**Reflection (3 points).** Explain.\n\n**Rubric (3 points)**\n\n"
-              "| Criterion | Points | Full | Partial (half) | None |\n|---|---:|---|---|---|\n"
-              "| Mechanism | 2 | names it | vague | absent |\n| Cost | 1 | a number | no number | absent |\n")
-    assert rubric(prompt) == (3.0, [["Mechanism", "2", "names it", "vague", "absent"],
-                                    ["Cost", "1", "a number", "no number", "absent"]])
-    assert rubric("**Reflection (3 points).** Explain.") is None
+        total, criteria = found
+        assert 2 <= len(criteria) <= 5 and all(c.name and c.full and c.partial and c.none for c in criteria), (
+            meta["grade_id"], criteria)
+        assert total == sum(c.points for c in criteria) == float(meta["points"]), meta["grade_id"]
 
 
 @pytest.mark.parametrize("week", WEEKS)

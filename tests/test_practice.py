@@ -530,7 +530,7 @@ def test_the_progress_figure_plots_check_shares_rep_times_mocks_and_retention(st
     store.add_review(Review("d", "c0", T0, 5), None)
     fig = progress.figure(progress.summary(store, T0 + 1, patterns=[], decks={"d": small_deck()}))
     checks, reps, mock_ax, retention = fig.axes
-    assert [bar.get_height() for bar in checks.patches] == [0, 75, 0, 0, 0, 0, 0, 0]
+    assert [bar.get_height() for bar in checks.containers[0]] == [0, 75, 0, 0, 0, 0, 0, 0]
     assert [list(line.get_ydata()) for line in reps.lines] == [[250, 170], [180, 180]]
     assert [list(map(list, c.get_offsets())) for c in mock_ax.collections] == [[[1, 2]]]
     assert [bar.get_height() for bar in retention.patches] == [100]

@@ -1,7 +1,8 @@
 """The self-check from inside a notebook: ``from aieprep.runtime.check import check_this_notebook``.
 
 It runs ``aieprep check`` on the notebook this kernel belongs to (as saved: save first) in a process of its
-own, so the learner's kernel never loads the grader, and shows its table and a link to the feedback page.
+own, so the learner's kernel never loads the grader, and shows its table, a link to the feedback page and, when
+the notebook has reflections, the self-grading view (:mod:`aieprep.runtime.practice.selfgrade`).
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-__all__ = ["check_this_notebook"]
+__all__ = ["check_this_notebook", "this_notebook"]
 
 
-def _this_notebook() -> Path:
+def this_notebook() -> Path:
     """The notebook of this kernel: JupyterLab names it in ``JPY_SESSION_NAME`` (relative to the server's
     root, or absolute)."""
     session = os.environ.get("JPY_SESSION_NAME", "")
@@ -35,9 +36,10 @@ def _this_notebook() -> Path:
 
 def check_this_notebook() -> None:
     """Grade a copy of this notebook with the hidden tests, as the cohort grader does: show which cell it is
-    running while it works, print the per-exercise table as soon as the scores are known and link the
-    feedback page once it is written. Raises RuntimeError when the check cannot run."""
-    path = _this_notebook()
+    running while it works, print the per-exercise table as soon as the scores are known, link the feedback
+    page once it is written, then offer the reflections for grading by hand against their rubrics.
+    Raises RuntimeError when the check cannot run."""
+    path = this_notebook()
     try:
         from IPython.display import HTML, display
     except ImportError:  # outside IPython: no live line, no link
@@ -76,6 +78,11 @@ def check_this_notebook() -> None:
         return
     address = html.escape(_served_at(path.with_name(f"{path.stem}.feedback.html")))
     display(HTML(f'<a href="{address}" target="_blank" rel="noopener">Open the feedback page</a>'))
+    from .practice.selfgrade import reflections
+    from .practice.widgets import self_grade
+
+    if reflections(path):
+        display(self_grade(path))
 
 
 def _served_at(path: Path) -> str:

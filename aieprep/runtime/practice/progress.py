@@ -14,7 +14,7 @@ from typing import Any
 from .cards import DAY, Deck
 from .mocks import KINDS
 from .patterns import TARGET_SECONDS, Pattern
-from .store import Check, Mock, Rep, Store
+from .store import Check, Mock, Rep, SelfGrade, Store
 
 __all__ = ["GATES", "WEEKS", "DeckStats", "Gate", "Progress", "WeekRow", "figure", "mmss", "summary", "table"]
 
@@ -39,6 +39,15 @@ class WeekRow:
     check: Check | None  # the latest self-check
     reps: int
     reps_passed: int
+    self_graded: float | None = None  # the learner's own grades of the reflections (the latest of each), if any
+    by_hand_max: float = 0.0  # the week's points graded by hand
+
+    @property
+    def by_hand(self) -> str:
+        """The self-graded points as "2.5/9", "–/9" before the first, "—" for a week without reflections."""
+        if not self.by_hand_max:
+            return "—"
+        return f"{'–' if self.self_graded is None else format(self.self_graded, 'g')}/{self.by_hand_max:g}"
 
 
 @dataclass(frozen=True)
@@ -130,9 +139,10 @@ def _retention(store: Store, deck: str, since: float) -> float | None:
 
 
 def summary(store: Store, now: float, patterns: list[Pattern] | None = None,
-            decks: Mapping[str, Deck] | None = None, window_days: float = 30) -> Progress:
+            decks: Mapping[str, Deck] | None = None, window_days: float = 30,
+            hand_points: Mapping[str, float] | None = None) -> Progress:
     """Everything the progress view shows, at ``now`` (epoch seconds); retention over the last ``window_days``.
-    ``patterns`` and ``decks`` default to the course's."""
+    ``patterns``, ``decks`` and ``hand_points`` (each week's points graded by hand) default to the course's."""
     if patterns is None:
         from .patterns import patterns as course_patterns
 
@@ -141,15 +151,24 @@ def summary(store: Store, now: float, patterns: list[Pattern] | None = None,
         from .cards import decks as course_decks
 
         decks = course_decks()
+    if hand_points is None:
+        from .selfgrade import hand_points as course_hand_points
+
+        hand_points = course_hand_points()
     week_of = {p.id: p.week for p in patterns}
     reps: dict[str, list[Rep]] = {}
     for rep in store.reps():
         reps.setdefault(rep.pattern, []).append(rep)
     checks = store.latest_checks()
+    graded: dict[str, list[SelfGrade]] = {}
+    for (week, _), grade in store.latest_self_grades().items():
+        graded.setdefault(week, []).append(grade)
     rows = []
     for week in sorted(set(WEEKS) | set(checks)):
         mine = [r for pid, rs in reps.items() if week_of.get(pid) == week for r in rs]
-        rows.append(WeekRow(week, checks.get(week), len(mine), sum(r.passed is True for r in mine)))
+        own = sum(g.points for g in graded[week]) if week in graded else None
+        rows.append(WeekRow(week, checks.get(week), len(mine), sum(r.passed is True for r in mine), own,
+                            hand_points.get(week, 0.0)))
     deck_stats = []
     for name, deck in decks.items():
         states = store.card_states(name)
@@ -162,10 +181,10 @@ def summary(store: Store, now: float, patterns: list[Pattern] | None = None,
 
 def table(progress: Progress) -> str:
     """The progress as plain text: a row per week, then mocks, decks and gates."""
-    lines = [f"{'week':<22} {'self-check':>12} {'reps':>5} {'passed':>7}"]
+    lines = [f"{'week':<22} {'self-check':>12} {'by hand (own)':>14} {'reps':>5} {'passed':>7}"]
     for row in progress.weeks:
         check = f"{row.check.score:g}/{row.check.max_score:g}" if row.check else "—"
-        lines.append(f"{row.week:<22} {check:>12} {row.reps:>5} {row.reps_passed:>7}")
+        lines.append(f"{row.week:<22} {check:>12} {row.by_hand:>14} {row.reps:>5} {row.reps_passed:>7}")
     with_pm = sum(m.postmortem is not None for m in progress.mocks)
     lines += ["", f"mocks: {len(progress.mocks)} ({with_pm} with a postmortem)"]
     for m in progress.mocks[-5:]:
@@ -183,8 +202,9 @@ def table(progress: Progress) -> str:
 
 
 def figure(progress: Progress, patterns: int = 6) -> Any:
-    """A matplotlib Figure: self-check score per week (% of max), rep times of the ``patterns`` most repped
-    patterns with the 3-minute line, mock confidence over time, and retention per deck."""
+    """A matplotlib Figure: per week the latest self-check's share of the autograded points beside the learner's
+    share of the points graded by hand; rep times of the ``patterns`` most repped patterns with the 3-minute line;
+    mock confidence over time; and retention per deck."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
@@ -193,10 +213,14 @@ def figure(progress: Progress, patterns: int = 6) -> Any:
     weeks = [r.week for r in progress.weeks]
     shares = [100 * r.check.score / r.check.max_score if r.check and r.check.max_score else 0.0
               for r in progress.weeks]
-    checks.bar(range(len(weeks)), shares, color="C0")
+    own = [100 * (r.self_graded or 0.0) / r.by_hand_max if r.by_hand_max else 0.0 for r in progress.weeks]
+    checks.bar([i - 0.2 for i in range(len(weeks))], shares, width=0.4, color="C0", label="autograded (check)")
+    checks.bar([i + 0.2 for i in range(len(weeks))], own, width=0.4, color="C1", label="by hand (your grades)")
     checks.set_xticks(range(len(weeks)), [w[4:6] for w in weeks])
-    checks.set_ylim(0, 100)
-    checks.set(title="latest self-check", xlabel="week", ylabel="% of points")
+    checks.set_ylim(0, 125)  # room for the legend above the bars
+    checks.set_yticks(range(0, 101, 25))
+    checks.set(title="latest self-check and self-grades", xlabel="week", ylabel="% of points")
+    checks.legend(fontsize="x-small", loc="upper left")
 
     most = sorted(progress.reps, key=lambda pid: (-len(progress.reps[pid]), pid))[:patterns]
     for pid in most:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CardState", "Check", "Mock", "Postmortem", "Rep", "Review", "Store", "StoreError", "grading", "open_store",
-           "practice_db_path"]
+__all__ = ["CardState", "Check", "Mock", "Postmortem", "Rep", "Review", "SelfGrade", "Store", "StoreError", "grading",
+           "open_store", "practice_db_path"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2 added self_grades
 BUSY_TIMEOUT_MS = 15_000  # how long a writer waits for another notebook's transaction before giving up
 
 SCHEMA = """
@@ -35,6 +35,9 @@ CREATE TABLE IF NOT EXISTS reviews (
     id INTEGER PRIMARY KEY, deck TEXT NOT NULL, card TEXT NOT NULL, at REAL NOT NULL, quality INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS checks (
     id INTEGER PRIMARY KEY, week TEXT NOT NULL, at REAL NOT NULL, score REAL NOT NULL, max_score REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS self_grades (
+    id INTEGER PRIMARY KEY, week TEXT NOT NULL, grade_id TEXT NOT NULL, at REAL NOT NULL, points REAL NOT NULL,
+    max_points REAL NOT NULL, levels TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS reps_by_pattern ON reps (pattern, at);
 CREATE INDEX IF NOT EXISTS reviews_by_deck ON reviews (deck, at);
 CREATE INDEX IF NOT EXISTS checks_by_week ON checks (week, at);
@@ -116,6 +119,18 @@ class Check:
     at: float
     score: float
     max_score: float
+
+
+@dataclass(frozen=True)
+class SelfGrade:
+    """A learner's own grade of one reflection: ``levels`` holds each rubric criterion's level, in order."""
+
+    week: str
+    grade_id: str
+    at: float
+    points: float
+    max_points: float
+    levels: tuple[str, ...]
 
 
 def practice_db_path() -> Path:
@@ -303,3 +318,20 @@ class Store:
         """The most recent check of each week."""
         rows = self._rows("SELECT week, at, score, max_score FROM checks ORDER BY at, id")
         return {row[0]: Check(*row) for row in rows}
+
+    # self-grades of reflections
+    def add_self_grade(self, grade: SelfGrade) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO self_grades (week, grade_id, at, points, max_points, levels) VALUES (?, ?, ?, ?, ?, ?)",
+                       (grade.week, grade.grade_id, grade.at, grade.points, grade.max_points, ",".join(grade.levels)))
+
+    def self_grades(self, week: str | None = None) -> list[SelfGrade]:
+        """Every self-grade (of ``week``, if given), oldest first."""
+        rows = self._rows("SELECT week, grade_id, at, points, max_points, levels FROM self_grades "
+                          "WHERE ? IS NULL OR week = ? ORDER BY at, id", (week, week))
+        return [SelfGrade(wk, gid, at, pts, top, tuple(levels.split(",")) if levels else ())
+                for wk, gid, at, pts, top, levels in rows]
+
+    def latest_self_grades(self, week: str | None = None) -> dict[tuple[str, str], SelfGrade]:
+        """The most recent self-grade of each reflection, by (week, grade id)."""
+        return {(g.week, g.grade_id): g for g in self.self_grades(week)}

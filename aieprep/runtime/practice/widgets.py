@@ -8,6 +8,7 @@ import html
 import io
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
@@ -18,10 +19,11 @@ from .mocks import KINDS, PROMPTS, MockTimer, Postmortem
 from .patterns import patterns
 from .progress import mmss
 from .reps import RepTimer, history_figure
+from .selfgrade import LEVELS, SelfGrading, model_answers, reflections
 from .store import Store, open_store
 
-__all__ = ["FlashcardsView", "MockTimerView", "ProgressView", "RepTimerView", "flashcards", "mock_timer",
-           "progress_view", "rep_timer"]
+__all__ = ["FlashcardsView", "MockTimerView", "ProgressView", "RepTimerView", "SelfGradeView", "flashcards",
+           "mock_timer", "progress_view", "rep_timer", "self_grade"]
 
 QUALITY = ("0 blank", "1 wrong", "2 almost", "3 hard", "4 good", "5 easy")
 
@@ -261,6 +263,87 @@ class FlashcardsView(w.VBox):
             self.render()
 
 
+def _text(text: str) -> str:
+    """Plain text as HTML that keeps its line breaks."""
+    return f'<div style="white-space: pre-wrap">{html.escape(text)}</div>'
+
+
+class SelfGradeView(w.VBox):
+    """Your written reflections one at a time: the answer as saved, then each rubric criterion (Full, Partial,
+    None); once all are graded, the points are saved and the model answer is shown; Next reflection."""
+
+    def __init__(self, store: Store, week: str, grading: SelfGrading, answers: dict[str, str]) -> None:
+        self.store, self.week, self.grading, self.answers = store, week, grading, answers
+        total = sum(r.points for r in grading.items + grading.blank)
+        blank = (f" Not written yet, worth 0 until you write them, save and run this again: "
+                 f"{', '.join(r.grade_id for r in grading.blank)}." if grading.blank else "")
+        self.header = w.HTML(f"<b>Grade your reflections: {html.escape(week)}</b>, {len(grading.items)} written, "
+                             f"{total:g} points by hand. Judge each answer against its rubric, one criterion at a "
+                             f"time; the model answer shows once you have graded them all.{html.escape(blank)}")
+        self.title = w.HTML()
+        self.answer = w.HTML()
+        self.criterion = w.HTML()
+        self.levels = {level: w.Button(description=level.capitalize(), layout=w.Layout(width="140px"))
+                       for level in LEVELS}
+        self.result = w.HTML()
+        self.model = w.HTML()
+        self.next_button = w.Button(description="Next reflection", button_style="primary")
+        for level, button in self.levels.items():
+            button.on_click(lambda _, lv=level: self.rate(lv))
+        self.next_button.on_click(lambda _: self.next())
+        super().__init__([_notice(store), self.header, self.title, self.answer, self.criterion,
+                          w.HBox(list(self.levels.values())), self.result, self.model, self.next_button])
+        self.render()
+
+    def render(self) -> None:
+        g = self.grading
+        item, criterion = g.current, g.criterion
+        if item is None:
+            got = sum(x.points for x in g.graded)
+            top = sum(x.max_points for x in g.graded)
+            self.title.value = (f"<b>Done: {got:g} / {top:g} points by your grades</b> (saved: `progress_view()` "
+                                "shows them beside the check's autograded points)." if g.graded
+                                else "<b>No written reflection to grade.</b>")
+            for part in (self.answer, self.criterion, self.result, self.model):
+                part.value = ""
+            for button in self.levels.values():
+                button.layout.display = "none"
+            self.next_button.layout.display = "none"
+            return
+        self.title.value = (f"<b>{html.escape(item.grade_id)}</b> ({item.points:g} points), "
+                            f"{g.index + 1} of {len(g.items)}<br>{_text(item.prompt)}")
+        self.answer.value = f"<b>Your answer</b>{_text(item.answer)}"
+        for button in self.levels.values():
+            button.disabled = criterion is None
+        self.next_button.disabled = criterion is not None
+        if criterion is not None:
+            n = len(g.levels) + 1
+            rows = "".join(f"<tr><td><b>{label}</b> ({criterion.points * share:g})</td><td>{html.escape(text)}</td></tr>"
+                           for (label, share), text in zip((("Full", 1.0), ("Partial", 0.5), ("None", 0.0)),
+                                                           (criterion.full, criterion.partial, criterion.none)))
+            self.criterion.value = (f"Criterion {n} of {len(item.criteria)}: <b>{html.escape(criterion.name)}</b> "
+                                    f"({criterion.points:g} points)<table>{rows}</table>")
+            self.result.value = self.model.value = ""
+            return
+        self.criterion.value = ""
+        grade = g.graded[-1]
+        self.result.value = f"<b>{grade.points:g} / {grade.max_points:g}</b> by your grades (saved)"
+        model = self.answers.get(item.grade_id)
+        self.model.value = (f"<b>Model answer</b>{_text(model)}" if model else
+                            "<i>No model answer here: this course folder has no master notebooks (your "
+                            "instructor releases them).</i>")
+
+    def rate(self, level: str) -> None:
+        if self.grading.criterion is not None:
+            self.grading.rate(level)
+            self.render()
+
+    def next(self) -> None:
+        if self.grading.revealed:
+            self.grading.next()
+            self.render()
+
+
 class ProgressView(w.VBox):
     """Self-checks, reps, mocks, retention and the six gates, with plots; Refresh to recompute."""
 
@@ -297,6 +380,18 @@ def mock_timer(store: Store | None = None) -> MockTimerView:
 def flashcards(deck: str | None = None, store: Store | None = None) -> FlashcardsView:
     """Flashcards with SM-2 spaced repetition (``deck``: a deck's name, e.g. "rag_agents")."""
     return FlashcardsView(store or open_store(), deck)
+
+
+def self_grade(notebook: str | Path | None = None, store: Store | None = None) -> SelfGradeView:
+    """Grade the written reflections of ``notebook`` (default: this kernel's own, as saved) against their rubrics;
+    the week is the notebook's name."""
+    if notebook is None:
+        from ..check import this_notebook
+
+        notebook = this_notebook()
+    path = Path(notebook)
+    store = store or open_store()
+    return SelfGradeView(store, path.stem, SelfGrading(store, path.stem, reflections(path)), model_answers(path.stem))
 
 
 def progress_view(store: Store | None = None) -> ProgressView:
