@@ -80,11 +80,12 @@ instructor-lab: $(STAMP)
 test: setup
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=25
 
-# README's pictures are the browser tests' own screenshots: the self-check, its feedback page, Formgrader.
+# README's pictures are the browser tests' own screenshots: the self-check, its feedback page, self-grading,
+# Formgrader.
 screenshots: setup
 	AIEPREP_SCREENSHOTS="$(CURDIR)/docs/screenshots/all" $(BIN)/python -m pytest -q -p no:xdist tests/test_lab.py \
-		-k "self_check or feedback or formgrader"
-	cd docs/screenshots && mv all/self-check.png all/feedback.png all/formgrader.png . && rm -rf all
+		-k "self_check or feedback or self_grading or formgrader"
+	cd docs/screenshots && mv all/self-check.png all/feedback.png all/self-grade.png all/formgrader.png . && rm -rf all
 
 release: $(STAMP)
 	$(BIN)/aieprep release

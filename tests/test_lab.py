@@ -27,6 +27,8 @@ import pytest
 
 from aieprep.runtime.practice.cards import decks
 from aieprep.runtime.practice.patterns import find
+from aieprep.runtime.practice.selfgrade import LEVELS as SHARE
+from aieprep.runtime.practice.selfgrade import Reflection, model_answers, reflections
 from aieprep.runtime.practice.store import Store
 
 from .conftest import ROOT
@@ -231,6 +233,11 @@ def test_a_cell_runs_the_self_check_on_its_own_notebook(browser_visit: dict) -> 
     assert re.search(r"^autograded 0 / \d+", report, re.M), report  # the notebook as released: nothing answered
 
 
+def test_after_the_check_the_reflections_are_offered_for_grading_by_hand(browser_visit: dict) -> None:
+    offer = browser_visit["selfGradeOffer"]
+    assert offer.startswith(f"Grade your reflections: {VISITED}, 0 written"), offer  # all blank as released
+
+
 def test_the_self_check_shows_which_cell_it_runs_while_it_works(browser_visit: dict) -> None:
     assert re.fullmatch(r"running cell \d+ of \d+, \d+ of \d+ tests done", browser_visit["progressLine"].strip())
 
@@ -335,6 +342,79 @@ def test_rating_a_card_logs_the_review_and_schedules_it(practice_visit: tuple[di
     state = store.card_states(DECK)[first.id]
     assert (state.repetitions, state.interval) == (1, 1.0)  # SM-2: a first recall comes back in a day
     assert seen["nextFront"] == second.front and "1 answered" in seen["counts"]
+
+
+# Self-grading in the learner's lab: a copy of the visited week's reflections (prompt and answer cells, the
+# first answer written), then a cell that grades them and one that shows the progress.
+LEVELS = ("full", "partial", "none")  # pressed in turn, one per criterion
+SELF_GRADED = "Overfitting shows as a gap: training error keeps falling while validation error rises."
+
+
+@pytest.fixture(scope="module")
+def self_grade_visit(lab: str, lab_data: Path, work: Path, tmp_path_factory: pytest.TempPathFactory
+                     ) -> Iterator[tuple[dict, list[Reflection], Store]]:
+    """What the browser saw grading the first reflection (Full, then Partial, …) and the progress view after;
+    the reflections it graded; and the lab's practice store."""
+    release = nbformat.read(ROOT / "release" / VISITED / f"{VISITED}.ipynb", as_version=4)
+    kept = []
+    for prompt, answer in zip(release.cells, release.cells[1:]):
+        meta = answer.metadata.get("nbgrader", {})
+        if meta.get("grade") and meta.get("solution") and answer.cell_type == "markdown":
+            kept += [prompt, answer]
+    kept[1].source = SELF_GRADED
+    kept += [nbformat.v4.new_code_cell("from aieprep.runtime.practice.widgets import progress_view, self_grade\n"
+                                       "self_grade()"), nbformat.v4.new_code_cell("progress_view()")]
+    folder = Path(tempfile.mkdtemp(prefix="ui-selfgrade-", dir=work))
+    try:
+        path = folder / f"{VISITED}.ipynb"
+        nbformat.write(nbformat.v4.new_notebook(cells=kept, metadata={"kernelspec": release.metadata.kernelspec}),
+                       path)
+        graded = reflections(path)
+        levels = [LEVELS[n % 3].capitalize() for n in range(len(graded[0].criteria))]
+        seen = visit(lab, str(path.relative_to(work)), tmp_path_factory.mktemp("screenshots-selfgrade"), "selfgrade",
+                     ",".join(levels))
+        with Store(lab_data / "practice.sqlite3") as store:
+            yield seen, graded, store
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_self_grading_shows_the_widget_without_the_model_answer_first(
+        self_grade_visit: tuple[dict, list[Reflection], Store]) -> None:
+    seen, graded, _ = self_grade_visit
+    assert {"Full", "Partial", "None", "Next reflection"} <= set(seen["selfGrade"]["buttons"]), seen["selfGrade"]
+    assert SELF_GRADED in seen["selfGrade"]["text"] and seen["modelBefore"] == 0
+
+
+def test_self_grading_walks_the_rubric_criterion_by_criterion(
+        self_grade_visit: tuple[dict, list[Reflection], Store]) -> None:
+    seen, graded, _ = self_grade_visit
+    criteria = graded[0].criteria
+    assert seen["criteria"] == [f"Criterion {n} of {len(criteria)}: {c.name} ({c.points:g} points)"
+                                for n, c in enumerate(criteria, 1)]
+
+
+def test_self_grading_saves_the_points_then_shows_the_model_answer(
+        self_grade_visit: tuple[dict, list[Reflection], Store]) -> None:
+    seen, graded, store = self_grade_visit
+    item = graded[0]
+    levels = [LEVELS[n % 3] for n in range(len(item.criteria))]  # as the browser pressed them
+    points = sum(c.points * SHARE[level] for c, level in zip(item.criteria, levels))
+    (saved,) = store.self_grades(VISITED)
+    assert (saved.grade_id, saved.levels, saved.points, saved.max_points) == (item.grade_id, tuple(levels), points,
+                                                                            item.points)
+    assert seen["result"] == f"{points:g} / {item.points:g} by your grades (saved)"
+    model = model_answers(VISITED)[item.grade_id]
+    assert seen["model"].startswith("Model answer") and model.splitlines()[0][:60] in seen["model"]
+
+
+def test_the_progress_view_counts_the_self_grade_apart_from_the_check(
+        self_grade_visit: tuple[dict, list[Reflection], Store]) -> None:
+    seen, graded, store = self_grade_visit
+    (saved,) = store.self_grades(VISITED)
+    row = next(line for line in seen["progressTable"].splitlines() if line.startswith(VISITED))
+    assert f"{saved.points:g}/{sum(r.points for r in graded):g}" in row.split(), row
+    assert seen["done"].startswith(f"Done: {saved.points:g} / {saved.max_points:g} points")
 
 
 # Formgrader in the instructor's lab, on a copy of the tiny course with one graded submission: the autograded

@@ -209,6 +209,13 @@ def test_without_a_course_folder_the_widget_says_no_model_answer_is_here(
     assert "No model answer here" in view.model.value
 
 
+def test_the_widget_draws_a_prompt_s_bold_italics_and_code_and_escapes_the_rest() -> None:
+    from aieprep.runtime.practice.widgets import _text
+
+    assert _text("**Reflection.** *Why* `x * y` <b>?") == (
+        '<div style="white-space: pre-wrap"><b>Reflection.</b> <i>Why</i> <code>x * y</code> &lt;b&gt;?</div>')
+
+
 @pytest.mark.parametrize("week", WEEKS)
 def test_every_reflection_of_the_released_weeks_offers_its_rubric(week: str) -> None:
     """What the widget reads from a learner's copy: each reflection with the criteria of its rubric."""

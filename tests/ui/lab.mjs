@@ -4,10 +4,14 @@
 // Visit "practice": open a notebook of two cells (tests/test_lab.py writes it: code to rep, then a week's practice
 // cell, which shows the rep timer and the flashcards), run them, time a rep (Start, then Stop and run tests),
 // reveal a card and rate it.
+// Visit "selfgrade": open a notebook of reflections (one written) ending in two code cells, self_grade() and
+// progress_view(); run the first, grade the written answer's criteria at the LEVELS given (Full, Partial, None),
+// read its points and the model answer, go on, then run the progress view.
 // Visit "formgrader": open one submission in Formgrader, read its autograded scores, enter a manual grade and a
 // comment for one answer graded by hand.
-// Usage: node lab.mjs LAB_URL NOTEBOOK_PATH SCREENSHOT_DIR [week | practice PATTERN_LABEL
+// Usage: node lab.mjs LAB_URL NOTEBOOK_PATH SCREENSHOT_DIR [week | practice PATTERN_LABEL | selfgrade LEVELS
 //                                                            | formgrader GRADE_ID SCORE COMMENT]
+// (LEVELS: the buttons to press in order, comma-separated, e.g. "Full,Partial")
 // (LAB_URL as printed: http://…/lab?token=…; PATTERN_LABEL: the rep timer's choice to time, as its menu shows it).
 // Prints one JSON object with what it saw.
 import { chromium } from "playwright-core";
@@ -66,6 +70,10 @@ async function visitWeek(page, seen) {
     .innerText()).slice(0, 6000);  // every output of the cell: the live line must have given way
   const link = page.getByText("Open the feedback page");
   seen.feedbackLink = await link.getAttribute("href");
+  // Then the reflections are offered for grading by hand (none is written in a notebook as released).
+  const offer = page.locator(".jp-Cell", { has: report }).locator(".widget-html", { hasText: "Grade your reflections" });
+  await offer.waitFor({ timeout: 30000 });
+  seen.selfGradeOffer = await offer.innerText();
   await page.screenshot({ path: `${shots}/self-check.png` });
 
   // The link opens the feedback page in a browser tab of its own: no JupyterLab, no trust prompt.
@@ -137,16 +145,57 @@ async function widgetView(output) {
   };
 }
 
+// Wait for the kernel, then run the cell at ``index`` (negative: from the end) as a learner would: select it,
+// Shift+Enter. (the status bar reads "No Kernel | Initializing", then "Python 3 (ipykernel) | Connecting" …
+// "| Idle"; a cell run before that is dropped)
+async function runCell(page, index, times = 1) {
+  await page.locator(".jp-StatusBar-Widget").getByText(/^(?!No Kernel\b).+ \| Idle$/).waitFor({ timeout: 120000 });
+  const cells = page.locator(".jp-Notebook .jp-Cell");
+  const cell = index < 0 ? cells.nth((await cells.count()) + index) : cells.nth(index);
+  await cell.locator(".jp-InputPrompt").click();
+  await page.keyboard.press("Escape");
+  for (let i = 0; i < times; i++) await page.keyboard.press("Shift+Enter");
+  return cell;
+}
+
+async function visitSelfGrade(page, seen) {
+  await openNotebook(page, "selfgrade");
+  const view = (await runCell(page, -2)).locator(".jp-OutputArea-output").first();
+  const next = view.locator("button.widget-button", { hasText: "Next reflection" });
+  await next.waitFor({ timeout: 120000 });
+  seen.selfGrade = await widgetView(view);
+  seen.modelBefore = await view.locator(".widget-html", { hasText: /^Model answer/ }).count();
+  for (const level of patternLabel.split(",")) {
+    const criterion = await view.locator(".widget-html", { hasText: /^Criterion \d+ of \d+/ }).innerText();
+    (seen.criteria ??= []).push(criterion.split("\n")[0]);
+    const button = view.locator("button.widget-button", { hasText: new RegExp(`^${level}$`) });
+    await page.waitForFunction((b) => !b.disabled, await button.elementHandle(), { timeout: 30000 });
+    await button.click();
+    await page.waitForFunction(([v, n]) => !/^Criterion/m.test(v.innerText) || v.innerText.includes(`Criterion ${n + 1} `),
+                               [await view.elementHandle(), seen.criteria.length], { timeout: 30000 });
+  }
+  const model = view.locator(".widget-html", { hasText: /^Model answer/ });
+  await model.waitFor({ timeout: 30000 });
+  seen.result = await view.locator(".widget-html", { hasText: "by your grades (saved)" }).innerText();
+  seen.model = await model.innerText();
+  await view.screenshot({ path: `${shots}/self-grade.png` });
+  await page.waitForFunction((b) => !b.disabled, await next.elementHandle(), { timeout: 30000 });
+  await next.click();
+  const done = view.locator(".widget-html", { hasText: /^Done: / });
+  await done.waitFor({ timeout: 30000 });
+  seen.done = await done.innerText();
+
+  const progress = (await runCell(page, -1)).locator(".jp-OutputArea-output").first();
+  const table = progress.locator("pre", { hasText: "by hand (own)" });
+  await table.waitFor({ timeout: 120000 });
+  seen.progressTable = await table.innerText();
+  await table.screenshot({ path: `${shots}/progress.png` });
+}
+
 async function visitPractice(page, seen) {
   await openNotebook(page, "practice");
   // Run both cells as a learner would, once the kernel is up: select the first, Shift+Enter twice.
-  // (the status bar reads "No Kernel | Initializing", then "Python 3 (ipykernel) | Connecting" … "| Idle";
-  // a cell run before that is dropped)
-  await page.locator(".jp-StatusBar-Widget").getByText(/^(?!No Kernel\b).+ \| Idle$/).waitFor({ timeout: 120000 });
-  await page.locator(".jp-Notebook .jp-Cell").first().locator(".jp-InputPrompt").click();
-  await page.keyboard.press("Escape");
-  await page.keyboard.press("Shift+Enter");
-  await page.keyboard.press("Shift+Enter");
+  await runCell(page, 0, 2);
   // The practice cell shows two views: the rep timer, then the flashcards.
   const output = (n) => page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-OutputArea-output").nth(n);
   const rep = output(0);
@@ -193,7 +242,8 @@ const seen = {};
 let page;
 try {
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await ({ practice: visitPractice, formgrader: visitFormgrader }[visit] ?? visitWeek)(page, seen);
+  await ({ practice: visitPractice, selfgrade: visitSelfGrade, formgrader: visitFormgrader }[visit] ?? visitWeek)(
+    page, seen);
 } catch (error) {
   seen.error = String(error).split("\n")[0];
   await page?.screenshot({ path: `${shots}/error.png` }).catch(() => {});

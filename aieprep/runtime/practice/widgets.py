@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import html
 import io
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -263,9 +264,16 @@ class FlashcardsView(w.VBox):
             self.render()
 
 
+INLINE = ((re.compile(r"\*\*(.+?)\*\*"), "b"), (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), "i"),
+          (re.compile(r"`([^`]+)`"), "code"))  # markdown's **bold**, *italics* and `code`, within a line
+
+
 def _text(text: str) -> str:
-    """Plain text as HTML that keeps its line breaks."""
-    return f'<div style="white-space: pre-wrap">{html.escape(text)}</div>'
+    """Markdown text as HTML that keeps its line breaks, with its bold, italics and code drawn."""
+    marked = html.escape(text)
+    for pattern, tag in INLINE:
+        marked = pattern.sub(rf"<{tag}>\1</{tag}>", marked)
+    return f'<div style="white-space: pre-wrap">{marked}</div>'
 
 
 class SelfGradeView(w.VBox):
@@ -301,8 +309,9 @@ class SelfGradeView(w.VBox):
         if item is None:
             got = sum(x.points for x in g.graded)
             top = sum(x.max_points for x in g.graded)
-            self.title.value = (f"<b>Done: {got:g} / {top:g} points by your grades</b> (saved: `progress_view()` "
-                                "shows them beside the check's autograded points)." if g.graded
+            self.title.value = (f"<b>Done: {got:g} / {top:g} points by your grades</b> (saved: "
+                                "<code>progress_view()</code> shows them beside the check's autograded points)."
+                                if g.graded
                                 else "<b>No written reflection to grade.</b>")
             for part in (self.answer, self.criterion, self.result, self.model):
                 part.value = ""
