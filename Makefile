@@ -54,8 +54,10 @@ $(CLIENTS): tests/clients/requirements.txt $(STAMP)
 
 setup: $(STAMP) $(UI_DEPS) $(CLIENTS)
 
-# Both labs run from the course folder (nbgrader reads nbgrader_config.py there) and offline: no news, no update
-# checks, an extension manager that lists what is installed and never asks a package index.
+# Both labs run offline: no news, no update checks, an extension manager that lists what is installed and never asks
+# a package index. nbgrader reads the course's nbgrader_config.py: the instructor's lab runs in the course folder,
+# the learner's in the learner's folder (aieprep/data/lab/learner/nbgrader_config.py loads the course's), where
+# nbgrader's Assignment List resolves its paths (its "view feedback" link is relative to the server's folder).
 LAB_FLAGS = --no-browser $(ROOT_FLAG) --ip=$(LAB_IP) --port=$(LAB_PORT) --LabApp.news_url=None \
 	--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate --LabApp.extension_manager=readonly
 LAB_ENV   = PATH="$(CURDIR)/$(BIN):$$PATH" AIEPREP_COURSE_ROOT="$(CURDIR)"
@@ -66,8 +68,8 @@ lab: $(STAMP)
 	AIEPREP_COURSE_ROOT="$(CURDIR)" $(BIN)/aieprep workspace "$(WORK)"
 	mkdir -p .exchange
 	@echo "JupyterLab on your notebooks ($(WORK)): open the URL printed below (with its token)."
-	$(LAB_ENV) JUPYTER_CONFIG_PATH="$(CURDIR)/aieprep/data/lab/learner" $(BIN)/jupyter lab $(LAB_FLAGS) \
-		--ServerApp.root_dir="$(WORK)"
+	cd "$(WORK)" && $(LAB_ENV) JUPYTER_CONFIG_PATH="$(CURDIR)/aieprep/data/lab/learner" \
+		"$(CURDIR)/$(BIN)/jupyter" lab $(LAB_FLAGS) --ServerApp.root_dir=.
 
 # COURSE=folder serves another course folder (a copy with its own nbgrader_config.py and gradebook).
 instructor-lab: $(STAMP)

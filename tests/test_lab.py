@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import re
 import select
 import shutil
@@ -85,10 +86,29 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def lab(lab_data: Path, work: Path) -> Iterator[str]:
+def exchange(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The nbgrader exchange between the instructor and the lab's learner."""
+    folder = tmp_path_factory.mktemp("exchange")
+    folder.chmod(0o777)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def learner_config(exchange: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A learner's Jupyter config folder (``JUPYTER_CONFIG_DIR``) for nbgrader's commands run in the learner's
+    folder: what a JupyterHub's learner config says (see README), where the exchange is."""
+    folder = tmp_path_factory.mktemp("learner-config")
+    (folder / "nbgrader_config.py").write_text(f"c = get_config()\nc.Exchange.root = {str(exchange)!r}\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def lab(lab_data: Path, work: Path, exchange: Path) -> Iterator[str]:
     """The URL (with token) that `make lab` prints, while the server runs (self-checks and practice records
-    kept in a temporary folder, not the user's)."""
-    env = {**os.environ, "AIEPREP_DATA_DIR": str(lab_data), "AIEPREP_PRACTICE_DB": str(lab_data / "practice.sqlite3")}
+    kept in a temporary folder, not the user's; its Assignment List on the test's exchange, which it finds as
+    the course's nbgrader_config.py says)."""
+    env = {**os.environ, "AIEPREP_DATA_DIR": str(lab_data), "AIEPREP_PRACTICE_DB": str(lab_data / "practice.sqlite3"),
+           "AIEPREP_EXCHANGE_ROOT": str(exchange)}
     yield from started("lab", env, f"WORK={work}")
 
 
@@ -235,7 +255,8 @@ def test_a_cell_runs_the_self_check_on_its_own_notebook(browser_visit: dict) -> 
 
 def test_after_the_check_the_reflections_are_offered_for_grading_by_hand(browser_visit: dict) -> None:
     offer = browser_visit["selfGradeOffer"]
-    assert offer.startswith(f"Grade your reflections: {VISITED}, 0 written"), offer  # all blank as released
+    count = len(model_answers(VISITED))  # the week's reflections
+    assert offer.startswith(f"Grade your reflections: {VISITED}, 0 of {count} written"), offer  # blank as released
 
 
 def test_the_self_check_shows_which_cell_it_runs_while_it_works(browser_visit: dict) -> None:
@@ -417,24 +438,41 @@ def test_the_progress_view_counts_the_self_grade_apart_from_the_check(
     assert seen["done"].startswith(f"Done: {saved.points:g} / {saved.max_points:g} points")
 
 
-# Formgrader in the instructor's lab, on a copy of the tiny course with one graded submission: the autograded
-# scores are shown, and a manual grade and a comment typed in are saved where nbgrader keeps them.
+# The cohort flow around Formgrader: the tiny week is released to the lab's exchange, fetched and submitted by the
+# lab's learner, collected and graded; Formgrader shows the autograded scores and saves a manual grade and a
+# comment typed in; the feedback is generated and released, and the learner fetches it in the lab's Assignment
+# List.
 TINY = "week01_tiny"
+STUDENT = pwd.getpwuid(os.getuid()).pw_name  # nbgrader names a learner by the account running its commands
+
+
+def nbgrader(*args: str, cwd: Path, env: dict[str, str]) -> None:
+    """An nbgrader command as README's users run it: with the course environment activated (on PATH)."""
+    bin_dir = Path(sys.executable).parent
+    proc = subprocess.run([str(bin_dir / "nbgrader"), *args], cwd=cwd, capture_output=True, text=True,
+                          env={**env, "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"})
+    assert proc.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
 
 
 @pytest.fixture(scope="module")
-def graded_course(tiny_course_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny course with alice's submission graded: w1_double answered, a reflection written."""
+def graded_course(tiny_course_template: Path, exchange: Path, learner_config: Path, lab: str, work: Path,
+                  tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny course after the lab's learner submitted w1_double answered and the reflection written, graded."""
     from aieprep.grading.pipeline import grade_week
 
     root = tmp_path_factory.mktemp("formgrader") / "course"
     shutil.copytree(tiny_course_template, root)
-    nb = nbformat.read(root / "release" / TINY / f"{TINY}.ipynb", as_version=4)
+    instructor = {**os.environ, "AIEPREP_EXCHANGE_ROOT": str(exchange)}
+    learner = {**os.environ, "JUPYTER_CONFIG_DIR": str(learner_config)}
+    nbgrader("release_assignment", TINY, cwd=root, env=instructor)
+    nbgrader("fetch_assignment", TINY, "--course", "aieprep", cwd=work, env=learner)
+    nb = nbformat.read(work / TINY / f"{TINY}.ipynb", as_version=4)
     answers = {"w1_double": "def w1_double(x):\n    return 2 * x", "reflect-w1": "Doubling adds a number to itself."}
     for cell in nb.cells:
         cell.source = answers.get(cell.metadata.get("nbgrader", {}).get("grade_id"), cell.source)
-    (root / "submitted" / "alice" / TINY).mkdir(parents=True)
-    nbformat.write(nb, root / "submitted" / "alice" / TINY / f"{TINY}.ipynb")
+    nbformat.write(nb, work / TINY / f"{TINY}.ipynb")
+    nbgrader("submit", TINY, "--course", "aieprep", cwd=work, env=learner)
+    nbgrader("collect", TINY, cwd=root, env=instructor)
     (outcome,) = grade_week(root, TINY, jobs=1, isolate=False)
     assert str(outcome.totals) == "autograded 2 / 5 · by hand – / 2"
     return root
@@ -445,7 +483,7 @@ def formgrader_visit(graded_course: Path, tmp_path_factory: pytest.TempPathFacto
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{graded_course / 'gradebook.db'}") as gb:
-        submission = gb.find_submission_notebook(TINY, TINY, "alice").id
+        submission = gb.find_submission_notebook(TINY, TINY, STUDENT).id
     server = started("instructor-lab", dict(os.environ), f"COURSE={graded_course}")
     try:
         return visit(next(server), f"formgrader/submissions/{submission}/",
@@ -473,17 +511,40 @@ def test_formgrader_saves_a_manual_grade_and_comment_into_the_gradebook(formgrad
 
     assert (formgrader_visit["gradeSaved"], formgrader_visit["commentSaved"]) == (200, 200)
     with Gradebook(f"sqlite:///{graded_course / 'gradebook.db'}") as gb:
-        grade = gb.find_grade("reflect-w1", TINY, TINY, "alice")
-        comment = gb.find_comment("reflect-w1", TINY, TINY, "alice")
+        grade = gb.find_grade("reflect-w1", TINY, TINY, STUDENT)
+        comment = gb.find_comment("reflect-w1", TINY, TINY, STUDENT)
         assert (grade.manual_score, grade.needs_manual_grade, comment.manual_comment) == (1.5, False, COMMENT)
 
 
-def test_a_manual_grade_reaches_the_totals_and_the_feedback_page(formgrader_visit: dict, graded_course: Path) -> None:
+@pytest.fixture(scope="module")
+def fetched_feedback(formgrader_visit: dict, graded_course: Path, exchange: Path, lab: str, work: Path,
+                     tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """After the manual grade: the instructor generates and releases the feedback (README's commands); what the
+    browser saw fetching it in the learner's Assignment List."""
+    instructor = {**os.environ, "AIEPREP_EXCHANGE_ROOT": str(exchange)}
+    nbgrader("generate_feedback", TINY, cwd=graded_course, env=instructor)
+    nbgrader("release_feedback", TINY, cwd=graded_course, env=instructor)
+    return visit(lab, TINY, tmp_path_factory.mktemp("screenshots-feedback"), "feedback")
+
+
+def test_a_manual_grade_reaches_the_totals_and_the_feedback_page(fetched_feedback: dict, graded_course: Path) -> None:
     from aieprep.grading.pipeline import grade_week
-    from aieprep.nbgrader_bridge import run_nbgrader
 
     (outcome,) = grade_week(graded_course, TINY, jobs=1, isolate=False)  # unchanged: the totals from the gradebook
     assert str(outcome.totals) == "autograded 2 / 5 · by hand 1.5 / 2"
-    run_nbgrader(["generate_feedback", TINY, "--student", "alice"], cwd=graded_course)
-    page = (graded_course / "feedback" / "alice" / TINY / f"{TINY}.html").read_text()
+    page = (graded_course / "feedback" / STUDENT / TINY / f"{TINY}.html").read_text()
     assert f'<p class="totals">{outcome.totals}</p>' in page and COMMENT in page
+
+
+def test_the_learner_fetches_the_released_feedback_in_the_assignment_list(fetched_feedback: dict) -> None:
+    assert "feedback available to fetch" in fetched_feedback["before"], fetched_feedback["before"]
+    assert "(view feedback)" in fetched_feedback["after"], fetched_feedback["after"]
+
+
+def test_the_fetched_feedback_is_the_instructor_s_page_in_the_learner_s_folder(
+        fetched_feedback: dict, graded_course: Path, work: Path) -> None:
+    (page,) = (work / TINY / "feedback").rglob(f"{TINY}.html")
+    assert page.read_bytes() == (graded_course / "feedback" / STUDENT / TINY / f"{TINY}.html").read_bytes()
+    # "(view feedback)" took the file browser to the fetched page's folder: feedback/<submission time>/
+    assert f"{TINY}.html" in fetched_feedback["files"]
+    assert f"/feedback/{page.parent.name}/" in fetched_feedback["folder"], fetched_feedback["folder"]

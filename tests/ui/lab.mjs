@@ -9,8 +9,10 @@
 // read its points and the model answer, go on, then run the progress view.
 // Visit "formgrader": open one submission in Formgrader, read its autograded scores, enter a manual grade and a
 // comment for one answer graded by hand.
+// Visit "feedback": open Nbgrader → Assignment List, press Fetch Feedback on a submitted week (its name given as
+// NOTEBOOK), then "(view feedback)", which shows the fetched feedback folder in the file browser.
 // Usage: node lab.mjs LAB_URL NOTEBOOK_PATH SCREENSHOT_DIR [week | practice PATTERN_LABEL | selfgrade LEVELS
-//                                                            | formgrader GRADE_ID SCORE COMMENT]
+//                                                            | formgrader GRADE_ID SCORE COMMENT | feedback]
 // (LEVELS: the buttons to press in order, comma-separated, e.g. "Full,Partial")
 // (LAB_URL as printed: http://…/lab?token=…; PATTERN_LABEL: the rep timer's choice to time, as its menu shows it).
 // Prints one JSON object with what it saw.
@@ -136,6 +138,29 @@ async function visitFormgrader(page, seen) {
   await page.screenshot({ path: `${shots}/formgrader.png` });
 }
 
+// The learner's Assignment List: fetch the released feedback of the submitted week NOTEBOOK and go to it.
+async function visitFeedback(page, seen) {
+  await page.goto(`${url.origin}/lab/workspaces/assignments?token=${token}&reset`);
+  await page.locator(".lm-MenuBar-itemLabel", { hasText: "Nbgrader" }).click();
+  await page.locator(".lm-Menu-content .lm-Menu-itemLabel", { hasText: "Assignment List" }).click();
+  const submitted = page.locator("#submitted_assignments_list");
+  const fetch = submitted.locator("button", { hasText: "Fetch Feedback" });
+  await fetch.waitFor({ timeout: 60000 });
+  seen.before = (await submitted.innerText()).slice(0, 1000);
+  await page.waitForFunction((b) => !b.disabled, await fetch.elementHandle(), { timeout: 30000 });
+  await fetch.click();
+  const view = submitted.getByText("(view feedback)");
+  await view.waitFor({ timeout: 60000 });
+  seen.after = (await submitted.innerText()).slice(0, 1000);
+  await page.screenshot({ path: `${shots}/assignment-list.png` });
+  await view.click();
+  const listed = page.locator(".jp-DirListing-item", { hasText: `${notebook}.html` });
+  await listed.waitFor({ timeout: 30000 });
+  seen.folder = await page.locator(".jp-FileBrowser .jp-BreadCrumbs").innerText();
+  seen.files = await page.locator(".jp-DirListing-item .jp-DirListing-itemText").allInnerTexts();
+  await page.screenshot({ path: `${shots}/feedback-fetched.png` });
+}
+
 // What a widget output shows: how many ipywidgets DOM nodes, its buttons, its text.
 async function widgetView(output) {
   return {
@@ -242,8 +267,9 @@ const seen = {};
 let page;
 try {
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await ({ practice: visitPractice, selfgrade: visitSelfGrade, formgrader: visitFormgrader }[visit] ?? visitWeek)(
-    page, seen);
+  const visits = { practice: visitPractice, selfgrade: visitSelfGrade, formgrader: visitFormgrader,
+                   feedback: visitFeedback };
+  await (visits[visit] ?? visitWeek)(page, seen);
 } catch (error) {
   seen.error = String(error).split("\n")[0];
   await page?.screenshot({ path: `${shots}/error.png` }).catch(() => {});

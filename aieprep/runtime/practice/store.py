@@ -322,7 +322,8 @@ class Store:
     # self-grades of reflections
     def add_self_grade(self, grade: SelfGrade) -> None:
         with self.transaction() as db:
-            db.execute("INSERT INTO self_grades (week, grade_id, at, points, max_points, levels) VALUES (?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO self_grades (week, grade_id, at, points, max_points, levels)"
+                       " VALUES (?, ?, ?, ?, ?, ?)",
                        (grade.week, grade.grade_id, grade.at, grade.points, grade.max_points, ",".join(grade.levels)))
 
     def self_grades(self, week: str | None = None) -> list[SelfGrade]:

@@ -282,12 +282,12 @@ class SelfGradeView(w.VBox):
 
     def __init__(self, store: Store, week: str, grading: SelfGrading, answers: dict[str, str]) -> None:
         self.store, self.week, self.grading, self.answers = store, week, grading, answers
-        total = sum(r.points for r in grading.items + grading.blank)
-        blank = (f" Not written yet, worth 0 until you write them, save and run this again: "
-                 f"{', '.join(r.grade_id for r in grading.blank)}." if grading.blank else "")
-        self.header = w.HTML(f"<b>Grade your reflections: {html.escape(week)}</b>, {len(grading.items)} written, "
-                             f"{total:g} points by hand. Judge each answer against its rubric, one criterion at a "
-                             f"time; the model answer shows once you have graded them all.{html.escape(blank)}")
+        every = grading.items + grading.blank
+        blank = " Blank answers are worth 0: write them, save, and run this again." if grading.blank else ""
+        self.header = w.HTML(f"<b>Grade your reflections: {html.escape(week)}</b>, {len(grading.items)} of "
+                             f"{len(every)} written, {sum(r.points for r in every):g} points by hand. Judge each "
+                             "answer against its rubric, one criterion at a time; the model answer shows once you "
+                             f"have graded them all.{blank}")
         self.title = w.HTML()
         self.answer = w.HTML()
         self.criterion = w.HTML()
@@ -327,7 +327,8 @@ class SelfGradeView(w.VBox):
         self.next_button.disabled = criterion is not None
         if criterion is not None:
             n = len(g.levels) + 1
-            rows = "".join(f"<tr><td><b>{label}</b> ({criterion.points * share:g})</td><td>{html.escape(text)}</td></tr>"
+            rows = "".join(f"<tr><td><b>{label}</b> ({criterion.points * share:g})</td>"
+                           f"<td>{html.escape(text)}</td></tr>"
                            for (label, share), text in zip((("Full", 1.0), ("Partial", 0.5), ("None", 0.0)),
                                                            (criterion.full, criterion.partial, criterion.none)))
             self.criterion.value = (f"Criterion {n} of {len(item.criteria)}: <b>{html.escape(criterion.name)}</b> "
