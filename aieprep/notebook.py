@@ -17,7 +17,8 @@ import nbformat
 
 from .course import CourseError
 
-__all__ = ["CellKind", "GradeCell", "cell_kind", "error_message", "grade_cells", "grade_ids", "metadata", "question_of",
+__all__ = ["PARTIAL_MESSAGE", "CellKind", "GradeCell", "cell_kind", "error_message", "grade_cells", "grade_ids", "metadata",
+           "question_of",
            "read_notebook"]
 
 
@@ -105,10 +106,15 @@ def question_of(grade_id: str) -> str:
     return parts[1] if parts[0] == "test" and len(parts) > 1 else grade_id
 
 
+PARTIAL_MESSAGE = "text/x-aieprep-partial-credit"  # beside a test cell's points, why it earned only part of them
+
+
 def error_message(cell: Any) -> str:
-    """The first error a cell's outputs show, as ``Name: message``, or what it wrote to stderr, on one line;
-    "" when neither."""
+    """The first error a cell's outputs show, as ``Name: message``, or what it wrote to stderr, or why a test
+    earned part of its points, on one line; "" when none."""
     for output in cell.get("outputs", []):
+        if output.get("output_type") == "execute_result" and PARTIAL_MESSAGE in output.get("data", {}):
+            return " ".join(str(output["data"][PARTIAL_MESSAGE]).split())
         if output.get("output_type") == "error":
             return " ".join(f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".split())
         if output.get("output_type") == "stream" and output.get("name") == "stderr":

@@ -38,6 +38,7 @@ LIMITS = Limits(cell_seconds=4, wait_seconds=8, notebook_seconds=30, memory_byte
                 output_bytes=256 * 2**10)
 
 RIGHT_ADD = "def add(a, b):\n    return a + b"
+HALF_DOUBLE = "def double(x):\n    return 2 * x if x < 3 else 0"  # test-double-close's 2 points, half of test-double-int
 RIGHT_DOUBLE = "def double(x):\n    return 2 * x"
 WRONG_ADD = "def add(a, b):\n    return a - b"
 WRONG_DOUBLE = "def double(x):\n    return x + 1"
@@ -71,7 +72,8 @@ def judge_week() -> nbformat.NotebookNode:
              grade=False, solution=True, locked=False),
         code("test-double-close", "from aieprep.runtime.testing import check_close\ncheck_close(double, 1.5, expected=3.0)",
              grade=True, solution=False, locked=True, points=2),
-        code("test-double-int", "assert double(2) == 4, 'double(2) should be 4'",
+        code("test-double-int", "from aieprep.runtime.testing import check_items\n"
+             "check_items([str(x) for x in (2, 5) if double(x) != 2 * x], 2, 'inputs')",  # partial credit per input
              grade=True, solution=False, locked=True, points=1),
     ]
     return nb
@@ -173,6 +175,9 @@ HOSTILE: dict[str, tuple[tuple[str, str], float, bool]] = {
     "gc_walk": (attack("import gc\nobjects = gc.get_objects()"), 0, False),
     "settrace": (attack("import sys\nsys.settrace(lambda *a: None)"), 0, False),
     "ctypes_memory": (attack("import ctypes\nctypes.string_at(id(1), 8)"), 0, False),
+    # Raise the partial credit a test gives: from the notebook it is a plain failure.
+    "forge_partial_credit": ((WRONG_ADD, "from aieprep.runtime.testing import PartialCredit\n"
+                              "def double(x):\n    raise PartialCredit(0.99, 'all right')"), 0, False),
     "forge_verdicts": (attack(
         "import glob\nfor path in glob.glob('/tmp/**/verdicts', recursive=True):\n"
         "    with open(path, 'a') as f:\n"
@@ -262,6 +267,7 @@ def cohort(course: Path, release: nbformat.NotebookNode) -> dict:
     write_submission(course, "full", answered(release, RIGHT_ADD, RIGHT_DOUBLE))
     write_submission(course, "blank", release)
     write_submission(course, "wrong", answered(release, WRONG_ADD, WRONG_DOUBLE))
+    write_submission(course, "half_double", answered(release, WRONG_ADD, HALF_DOUBLE))
     for student, ((add, double), _, _) in HOSTILE.items():
         write_submission(course, student, answered(release, add, double))
     for change in ("edit", "rename", "duplicate"):
@@ -437,6 +443,15 @@ def test_nothing_to_grade_starts_no_kernel(course: Path, cohort: dict, monkeypat
 @pytest.mark.parametrize("student", ["blank", "wrong"])
 def test_a_blank_or_wrong_submission_gets_nothing(course: Path, cohort: dict, student: str) -> None:
     assert (outcome(cohort, student).status, auto_score(course, student)) == ("graded", 0)
+
+
+def test_a_test_of_several_items_gives_the_share_of_them_right(course: Path, cohort: dict) -> None:
+    from aieprep.notebook import error_message
+
+    assert auto_score(course, "half_double") == 2.5  # test-double-close 2, test-double-int 1 of 2 inputs: 0.5
+    graded = nbformat.read(course / "autograded" / "half_double" / WEEK / f"{WEEK}.ipynb", as_version=4)
+    cell = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test-double-int")
+    assert error_message(cell) == "PartialCredit: 1 of 2 inputs wrong: 5"
 
 
 @pytest.mark.parametrize("student", list(HOSTILE))

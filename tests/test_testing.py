@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aieprep.runtime.testing import check, check_close, check_raises, check_unchanged
+from aieprep.runtime.testing import PartialCredit, check, check_close, check_items, check_raises, check_unchanged, issued
 
 
 def test_check_passes_on_equal_result() -> None:
@@ -104,3 +104,23 @@ def test_check_refuses_an_equality_borrowed_from_another_method() -> None:
     with pytest.raises(AssertionError, match="is its own"):
         check(lambda: _SwappedEquality(0), expected=3)
 
+
+
+def test_check_items_passes_when_no_item_is_wrong() -> None:
+    check_items([], 11)
+
+
+def test_check_items_gives_the_share_of_items_right_and_names_the_wrong_ones() -> None:
+    with pytest.raises(PartialCredit, match="^3 of 12 answers wrong: a, b, c$") as raised:
+        check_items(["a", "b", "c"], 12, "answers")
+    assert raised.value.share == 0.75 and issued(raised.value)
+
+
+def test_a_partial_credit_not_raised_by_check_items_is_not_issued() -> None:
+    """What the wire rebuilds from a notebook's exception is an instance the judge never issued."""
+    assert not issued(PartialCredit(0.99, "all right"))
+
+
+def test_check_items_refuses_more_wrong_items_than_there_are() -> None:
+    with pytest.raises(ValueError):
+        check_items(["a", "b"], 1)

@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from ..nbgrader_bridge import CourseSettings
+from ..notebook import PARTIAL_MESSAGE
 from .outcome import Verdict
 from .rebuild import index_tests
 from .sandbox import (INSIDE_EMBED_MODEL, INSIDE_HOME, Limits, SandboxKernelManager, confine, kernel_cgroups,
@@ -68,6 +69,7 @@ class Execution:
     verdicts: dict[int, tuple[Verdict, str]]  # test cell index → (verdict, message), from the judge
     problems: list[str]
     tampered: bool
+    shares: dict[int, float] = field(default_factory=dict)  # test cell index → share earned, for PARTIAL verdicts
 
 
 class _JudgeProcess:
@@ -257,6 +259,7 @@ async def _run(nb: nbformat.NotebookNode, tests: dict[int, str], client: _Capped
     by then met a machine too slow to grade it, which is a :class:`GradingFailure` (nothing recorded, graded
     again on the next run), never a lost test."""
     verdicts: dict[int, tuple[Verdict, str]] = {}
+    shares: dict[int, float] = {}
     problems: list[str] = []
     judge_use = ProcessUse(judge.cgroups, lambda: judge.proc.pid)
     try:  # the judge's answers to "given" and "tests" are read before the first test
@@ -298,6 +301,8 @@ async def _run(nb: nbformat.NotebookNode, tests: dict[int, str], client: _Capped
                                 verdict = {"status": Verdict.FAIL, "message": "GradingError: the judge did not finish "
                                            "this test (it was stopped)"}
                             verdicts[index] = (Verdict(str(verdict.get("status"))), str(verdict.get("message", "")))
+                            if verdicts[index][0] is Verdict.PARTIAL:
+                                shares[index] = min(max(float(verdict.get("share", 0.0)), 0.0), 1.0)
                     else:
                         stopped = await _execute(client, cell, index, limits, kernel, judge_use)
                     if stopped:
@@ -319,7 +324,7 @@ async def _run(nb: nbformat.NotebookNode, tests: dict[int, str], client: _Capped
         problems.append(f"the kernel failed: {reason}")
     reasons = Counter(message for status, message in verdicts.values() if status is Verdict.TAMPER)
     problems += [f"tampering: {message} ({n} test{'s' if n > 1 else ''} failed for it)" for message, n in reasons.items()]
-    return Execution(nb, verdicts, problems, bool(reasons))
+    return Execution(nb, verdicts, problems, bool(reasons), shares)
 
 
 def _pid(km: SandboxKernelManager) -> int | None:
@@ -470,6 +475,11 @@ def _compose(executed: nbformat.NotebookNode, originals: dict[int, str], executi
         status, message = execution.verdicts.get(index, (Verdict.MISSING, ""))
         if status is Verdict.PASS:
             cell.outputs = streams
+        elif status is Verdict.PARTIAL:  # nbgrader reads the number a test cell shows as its points
+            points = execution.shares.get(index, 0.0) * float(cell.metadata.get("nbgrader", {}).get("points", 0))
+            cell.outputs = streams + [nbformat.v4.new_output("execute_result", execution_count=None,
+                                                             data={"text/plain": f"{points:.6g}",
+                                                                   PARTIAL_MESSAGE: message})]
         else:
             if status is Verdict.MISSING:
                 message = "the test did not run (the kernel stopped or the cell was skipped)"

@@ -12,9 +12,11 @@ line, and answers on stdout:
   notebook over SOCKET when the test first reads them: the notebook's cell ``aieprep.runtime.agent.serve``
   connects and answers. Values arrive as plain data (see :mod:`aieprep.runtime.wire`); learner objects and
   functions as :class:`aieprep.runtime.wire.Remote` handles whose ``==`` is identity.
-- ``{"end": K}``: the notebook's cell is over; answers ``{"k": K, "status": "pass"|"fail", "message": …}``.
+- ``{"end": K}``: the notebook's cell is over; answers ``{"k": K, "status": "pass"|"fail"|"partial", "message": …}``,
+  with ``"share"`` (0 ≤ share < 1, the points earned) for "partial".
 
-A test passes when its code runs to the end without an exception, here, with the judge's builtins.
+A test passes when its code runs to the end without an exception, here, with the judge's builtins; it earns part
+of its points when it ends in a :class:`aieprep.runtime.testing.PartialCredit` raised here by ``check_items``.
 """
 
 from __future__ import annotations
@@ -212,6 +214,8 @@ class Judge:
             self.outcome = {"status": Verdict.TAMPER, "message": f"the notebook answered the judge with {error}"}
         except BaseException as error:  # noqa: BLE001 (the verdict says what went wrong)
             self.outcome = {"status": Verdict.FAIL, "message": _message(error)}
+            if testing.issued(error):  # some items right: a share of the points
+                self.outcome.update(status=Verdict.PARTIAL, share=float(getattr(error, "share")))
         finally:
             sent = self.finish_channel()
             print(f"test {k}: {self.outcome.get('status')} in {time.perf_counter() - started:.3f} s, "

@@ -15,6 +15,7 @@ class Verdict(StrEnum):
 
     PASS = "pass"
     FAIL = "fail"
+    PARTIAL = "partial"  # a test of several items, some right: its share of the points (testing.check_items)
     TAMPER = "tamper"  # the notebook answered the judge with something no honest code sends
     MISSING = "missing"  # the test never ran (the kernel stopped first)
 

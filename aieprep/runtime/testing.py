@@ -1,7 +1,8 @@
 """Assertion helpers for notebook test cells: every failure shows the call, what was expected and what came back.
 
 They return None on purpose: a test cell's last expression is shown as its result, and nbgrader
-reads a number shown there as partial credit.
+reads a number shown there as partial credit. Partial credit is given one way only: :func:`check_items`, for a
+test of several independent items (a table of answers), raises :class:`PartialCredit` with the share right.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import math
 import re
 import selectors
 import threading
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["Card", "Raised", "check", "check_close", "check_each", "check_raises", "check_unchanged", "each", "in_notebook",
-           "replay", "run_virtual"]
+__all__ = ["Card", "PartialCredit", "Raised", "check", "check_close", "check_each", "check_items", "check_raises",
+           "check_unchanged", "each", "in_notebook", "replay", "run_virtual"]
 
 # Set by the judge (aieprep.grading.judge): how to call a function of the notebook by name, how to call one
 # function of the notebook on many inputs in one exchange, and how to call many methods of one of its objects.
@@ -130,6 +132,37 @@ def check(func: Callable[..., Any], *args: Any, expected: Any, **kwargs: Any) ->
     call = _call_text(func, args, kwargs)
     result = func(*copy.deepcopy(args), **copy.deepcopy(kwargs))
     _verify(lambda: call, result, expected)
+
+
+class PartialCredit(AssertionError):
+    """A test of several items that some failed: ``share`` (0 ≤ share < 1) of the cell's points are earned.
+    Raised by :func:`check_items` only; the grader gives partial credit for no other instance (one rebuilt from
+    what a notebook sent is a plain failure)."""
+
+    def __init__(self, share: float, message: str) -> None:
+        super().__init__(message)
+        self.share = share
+
+
+_ISSUED: weakref.WeakSet[PartialCredit] = weakref.WeakSet()
+
+
+def issued(error: BaseException) -> bool:
+    """True when ``error`` is a :class:`PartialCredit` raised by :func:`check_items` in this process."""
+    return type(error) is PartialCredit and error in _ISSUED
+
+
+def check_items(wrong: Sequence[str], total: int, what: str = "items") -> None:
+    """Pass when ``wrong`` is empty; else fail with partial credit, the share of the ``total`` items right,
+    naming the wrong ones. For a test whose prompt asks for several independent answers."""
+    if total < 1 or len(wrong) > total:
+        raise ValueError(f"{len(wrong)} wrong of {total} items")
+    if not wrong:
+        return
+    error = PartialCredit((total - len(wrong)) / total,
+                          f"{len(wrong)} of {total} {what} wrong: {', '.join(map(str, wrong))}")
+    _ISSUED.add(error)
+    raise error
 
 
 def check_each(func: Callable[..., Any], cases: Any) -> None:
