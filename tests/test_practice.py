@@ -496,9 +496,102 @@ def test_a_saved_mock_keeps_its_time_and_postmortem(store: Store) -> None:
     assert store.mocks() == [Mock("Agent tool router", "aie", T0, 38 * 60, pm)]
 
 
-def test_a_mock_kind_is_aie_or_core(store: Store) -> None:
+def test_a_mock_kind_is_aie_core_behavioural_or_design(store: Store) -> None:
     with pytest.raises(ValueError, match="kind"):
-        MockTimer(store, "x", "behavioural")
+        MockTimer(store, "x", "behavioral")
+    assert [MockTimer(store, "x", kind).kind for kind in ("aie", "core", "behavioural", "design")] == list(mocks.KINDS)
+
+
+@pytest.mark.parametrize("kind, minute, stage, left, nudge", [
+    ("design", 4, "Requirements with numbers", 60, None), ("design", 6, "API and data", 420, 5),
+    ("design", 44, "Wrap-up", 60, 23), ("behavioural", 1, "Tell me about yourself", 60, None),
+    ("behavioural", 3, "Story 1 and follow-ups", 360, 3), ("behavioural", 29, "Your questions", 60, 16)])
+def test_behavioural_and_design_mocks_follow_their_own_plans(store: Store, kind: str, minute: float, stage: str,
+                                                             left: float, nudge: int | None) -> None:
+    clock = Clock()
+    timer = MockTimer(store, "a prompt", kind, clock=clock)
+    timer.start()
+    clock.t = minute * 60
+    status = timer.status()
+    plan, nudges = mocks.PLANS[kind]
+    assert status.stage is not None and (status.stage.name, status.stage_left) == (stage, left)
+    assert status.nudge == (nudges[nudge] if nudge is not None else None)
+    assert sum(s.minutes for s in plan) == {"design": 45, "behavioural": 30}[kind]
+
+
+@pytest.mark.parametrize("kind, minutes, with_postmortem, counted", [
+    ("aie", 15, True, True), ("aie", 14.9, True, False), ("core", 40, False, False), ("design", 19.9, True, False),
+    ("design", 20, True, True), ("behavioural", 14, True, False), ("behavioural", 15, True, True)])
+def test_a_mock_counts_only_with_a_postmortem_and_its_kinds_minimum_time(kind: str, minutes: float, with_postmortem: bool,
+                                                                         counted: bool) -> None:
+    pm = Postmortem("p", "q", "r", "s", "t", 3) if with_postmortem else None
+    assert mocks.counts(Mock("m", kind, T0, minutes * 60, pm)) is counted
+
+
+def test_behavioural_and_design_mocks_do_not_count_towards_gate_4(store: Store) -> None:
+    pm = Postmortem("p", "q", "r", "s", "t", 3)
+    for i in range(3):
+        for kind in ("aie", "design", "behavioural"):
+            store.add_mock(Mock(f"{kind} {i}", kind, T0 + i, 45 * 60, pm))
+    store.add_mock(Mock("design short", "design", T0 + 9, 60, pm))  # short, but not a gate-4 kind: not reported
+    gate = progress.summary(store, T0, patterns=[], decks={}).gates[3]
+    assert (gate.passed, gate.detail) == (False, "3 aie, 0 core")
+
+
+def test_the_mock_timer_opens_on_a_prompt_and_its_kind(store: Store) -> None:
+    from aieprep.runtime.practice.widgets import mock_timer
+
+    view = mock_timer(store, prompt="design-1")
+    assert (view.kind.value, view.prompt.value) == ("design", mocks.PROMPTS["design-1"])
+    view = mock_timer(store, prompt="aie-4")
+    assert (view.kind.value, view.prompt.value) == ("aie", mocks.PROMPTS["aie-4"])
+    view = mock_timer(store, prompt="Merge intervals", kind="core")
+    assert (view.kind.value, view.prompt.value) == ("core", "Merge intervals")
+
+
+# timed mixed drills
+
+def test_mixed_drills_are_drills_or_core_patterns_of_weeks_1_to_6_drawn_without_repeats() -> None:
+    import random
+
+    pool = patterns.draw(1000, random.Random(0), root=ROOT)
+    assert len({p.id for p in pool}) == len(pool) >= 8
+    assert all((p.core or patterns.DRILL.search(p.title)) and p.tests and int(p.week[4:6]) <= 6 for p in pool)
+    assert {"adults", "clean_jsonl", "call_with_retry", "process_batch", "retry_backoff"} <= {p.id for p in pool}
+    assert not {p.id for p in pool} & {"llm_app", "production_app"}  # Week 8's own drills are this week's reps
+    draws = [[p.id for p in patterns.draw(3, random.Random(seed), root=ROOT)] for seed in range(20)]
+    assert all(len(d) == len(set(d)) == 3 for d in draws) and len({tuple(d) for d in draws}) > 10
+
+
+CALL_WITH_RETRY = """
+def call_with_retry(fn, max_attempts=3, base_delay=1.0, sleep=None):
+    for attempt in range(1, max_attempts + 1):
+        try:
+            return fn()
+        except Exception:
+            if attempt == max_attempts:
+                raise
+            sleep(base_delay * 2 ** (attempt - 1))
+"""
+
+
+@pytest.mark.parametrize("edit, passed", [((), [True, True]),
+                                          (("if attempt == max_attempts:\n                raise\n            ", ""), [True, False])])
+def test_a_drawn_drill_is_checked_with_its_own_weeks_helpers(edit: tuple[str, str], passed: list[bool]) -> None:
+    """Week 3's visible tests of drill 03 use its helper flaky(); a Week 8 kernel has none, the learner's answer only."""
+    learner: dict[str, object] = {}
+    exec(CALL_WITH_RETRY.replace(*edit) if edit else CALL_WITH_RETRY, learner)
+    outcomes = patterns.run_visible_tests(patterns.find("call_with_retry", root=ROOT), learner, root=ROOT)
+    assert [o.passed for o in outcomes] == passed, outcomes  # a final sleep fails "no sleep after the last attempt"
+    assert "flaky" not in learner  # the week's helpers are lent to the tests, not left in the learner's namespace
+
+
+def test_the_rep_timer_offers_a_draw_of_mixed_drills(store: Store) -> None:
+    from aieprep.runtime.practice.widgets import rep_timer
+
+    view = rep_timer(store=store, draw=3)
+    assert len(view.pattern.options) == 3 == len(view.patterns)
+    assert all(view.patterns[value].week <= "week06" for _, value in view.pattern.options)
 
 
 # progress

@@ -1,4 +1,7 @@
-"""The mock-interview timer: the stage plan with its nudges, then the postmortem, saved to the log."""
+"""The mock-interview timer: the stage plan of the mock's kind with its nudges, then the postmortem, saved to the log.
+
+A mock counts towards the gates only when it ran at least its kind's minimum time and has a postmortem
+(:func:`counts`); gate 4 asks for three AIE and three core mocks that count (:data:`GATE_KINDS`)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from dataclasses import dataclass
 
 from .store import Mock, Postmortem, Store
 
-__all__ = ["KINDS", "NUDGES", "PROMPTS", "STAGES", "MockTimer", "Postmortem", "Stage", "Status"]
+__all__ = ["GATE_KINDS", "KINDS", "MIN_MINUTES", "MOCK_MINUTES", "NUDGES", "PLANS", "PROMPTS", "STAGES", "MockTimer",
+           "Postmortem", "Stage", "Status", "counts"]
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,22 @@ STAGES = (Stage("Restate and pick a pattern", 2), Stage("Tests first", 2), Stage
           Stage("Edge cases", 5), Stage("Buffer", 11))
 NUDGES = {4: "Minute 4: restated, pattern named, tests written? Start the baseline now.",
           10: "Minute 10: no passing baseline yet? Go brute force, make it pass, then improve it."}
-KINDS = ("aie", "core")  # readiness gate 4 asks for three of each, each with a postmortem
+BEHAVIOURAL_STAGES = (Stage("Tell me about yourself", 2), Stage("Story 1 and follow-ups", 7),
+                      Stage("Story 2 and follow-ups", 7), Stage("Story 3 and follow-ups", 7), Stage("Your questions", 7))
+BEHAVIOURAL_NUDGES = {3: "Minute 3: past 90 seconds of pitch? Land on why this role and stop.",
+                      16: "Minute 16: second story done? Keep each under 3 minutes with a number in the result."}
+DESIGN_STAGES = (Stage("Requirements with numbers", 5), Stage("API and data", 8), Stage("Retrieval and generation", 10),
+                 Stage("Evaluation", 7), Stage("Cost and scale", 7), Stage("Failure modes and safety", 5),
+                 Stage("Wrap-up", 3))
+DESIGN_NUDGES = {5: "Minute 5: requirements stated with numbers? Move to the API.",
+                 23: "Minute 23: no evaluation yet? Say how you would measure it now."}
+KINDS = ("aie", "core", "behavioural", "design")
+GATE_KINDS = ("aie", "core")  # readiness gate 4 asks for three of each that count (see counts)
+PLANS: dict[str, tuple[tuple[Stage, ...], dict[int, str]]] = {
+    "aie": (STAGES, NUDGES), "core": (STAGES, NUDGES), "behavioural": (BEHAVIOURAL_STAGES, BEHAVIOURAL_NUDGES),
+    "design": (DESIGN_STAGES, DESIGN_NUDGES)}
+MOCK_MINUTES = 15  # an AIE or core mock counts from this length on: a shorter one is a false start
+MIN_MINUTES = {"aie": MOCK_MINUTES, "core": MOCK_MINUTES, "behavioural": 15, "design": 20}
 PROMPTS = {  # the six AIE mock prompts (35–45 min); a core mock is any timed exercise or problem-bank item
     "aie-1": "JSONL pipeline endpoint: POST /ingest → valid records, count, total, line-numbered errors",
     "aie-2": "Resilient LLM call service: ≤3 attempts, retry transport failures only, report the attempt",
@@ -29,7 +48,14 @@ PROMPTS = {  # the six AIE mock prompts (35–45 min); a core mock is any timed 
     "aie-4": "Async fan-out aggregator: three providers, partial failure, 2 s timeout each, total latency",
     "aie-5": "Production guardrails: latency log, per-IP rate limit, public /health, API-key dependency",
     "aie-6": "Agent tool router: TOOL:<name> ARGS:<json>, get_weather and lookup_order, ≤3 iterations",
+    "design-1": "AI-system design: support assistant over 50,000 help articles, 1 M users, can open tickets",
+    "behavioural-1": "Behavioural round: tell me about yourself, three stories, your questions",
 }
+
+
+def counts(mock: Mock) -> bool:
+    """Whether a logged mock counts towards the gates: it has a postmortem and ran its kind's minimum time."""
+    return mock.postmortem is not None and mock.seconds >= MIN_MINUTES.get(mock.kind, MOCK_MINUTES) * 60
 
 
 @dataclass(frozen=True)
@@ -65,18 +91,19 @@ class MockTimer:
         return 0.0 if self.started is None else self.clock() - self.started
 
     def status(self) -> Status:
-        """The stage, time left in it, and the nudge for the current minute."""
+        """The stage of this kind's plan, time left in it, and the nudge for the current minute."""
+        stages, nudges = PLANS[self.kind]
         elapsed = self.elapsed()
         end = 0.0
         stage, left = None, 0.0
-        for s in STAGES:
+        for s in stages:
             end += s.minutes * 60
             if elapsed < end:
                 stage, left = s, end - elapsed
                 break
-        reached = [m for m in NUDGES if elapsed >= m * 60]
-        total = sum(s.minutes for s in STAGES) * 60
-        return Status(elapsed, stage, left, NUDGES[max(reached)] if reached else None, max(0.0, elapsed - total))
+        reached = [m for m in nudges if elapsed >= m * 60]
+        total = sum(s.minutes for s in stages) * 60
+        return Status(elapsed, stage, left, nudges[max(reached)] if reached else None, max(0.0, elapsed - total))
 
     def finish(self) -> float:
         """Stop the clock; returns the mock's length in seconds."""
@@ -87,7 +114,7 @@ class MockTimer:
         return self.seconds
 
     def save(self, postmortem: Postmortem | None) -> Mock:
-        """Stop the clock if running and log the mock with its postmortem (None: skipped, gate 4 will not count it)."""
+        """Stop the clock if running and log the mock with its postmortem (None: skipped, it will not count)."""
         mock = Mock(self.prompt, self.kind, self.now(), self.finish(), postmortem)
         self.store.add_mock(mock)
         return mock

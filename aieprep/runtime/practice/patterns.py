@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+import random
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,13 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from ...course import CourseError, course_root, master_notebook, weeks
+from ..given import definitions
 from ..wire import run_coroutine
 
-__all__ = ["TARGET_SECONDS", "Pattern", "TestOutcome", "find", "patterns", "run_visible_tests", "visible_tests"]
+__all__ = ["TARGET_SECONDS", "Pattern", "TestOutcome", "draw", "find", "given_namespace", "patterns", "run_visible_tests",
+           "visible_tests"]
 
 TARGET_SECONDS = 180.0  # the cold-rep target: from memory in under 3 minutes
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S)
 MINUTES = re.compile(r"\((\d+) minutes?\)")  # a drill's own time limit, in its title
+DRILL = re.compile(r"\bDrill \d\d\b")  # a timed drill, in its title
+MIXED_UP_TO = 6  # timed mixed drills are drawn from Weeks 1 to 6
 HEADING = re.compile(r"^#+\s*(?:\d+[a-z]?\.\s*)?(.+?)\s*(?:\(\d+(?:\.\d+)? points?\))?\s*$", re.M)
 
 
@@ -114,6 +119,32 @@ def find(pattern_id: str, root: Path | None = None) -> Pattern:
     raise KeyError(f"no pattern {pattern_id!r}; choose one of aieprep.runtime.practice.patterns()")
 
 
+def draw(k: int, rng: random.Random | None = None, root: Path | None = None) -> list[Pattern]:
+    """``k`` different patterns drawn at random for timed mixed drills: the core patterns and the drills of Weeks 1 to
+    6 that have tests (all of them, shuffled, when there are fewer)."""
+    pool = [p for p in patterns(root=root) if p.tests and p.week is not None and int(p.week[4:6]) <= MIXED_UP_TO
+            and (p.core or DRILL.search(p.title))]
+    return (rng or random.Random()).sample(pool, min(k, len(pool)))
+
+
+@cache
+def _given(root: Path, week: str) -> dict[str, Any]:
+    scope: dict[str, Any] = {"__name__": "__main__"}
+    for cell in _cells(root, week):
+        if cell.get("cell_type") == "code" and not _meta(cell):
+            try:
+                exec(compile(definitions(_source(cell)), f"<{week}>", "exec"), scope)
+            except Exception:  # a definition that needs a learner's answer (a decorator): the tests will say so
+                continue
+    return scope
+
+
+def given_namespace(week: str, root: Path | None = None) -> dict[str, Any]:
+    """What ``week``'s given cells define (imports, helpers, constants: what the judge knows of them), as a new dict:
+    the helpers its visible tests use when they run in another week's notebook."""
+    return dict(_given((root or course_root()).resolve(), week))
+
+
 def visible_tests(pattern: Pattern, root: Path | None = None) -> list[tuple[str, str]]:
     """``(grade id, code)`` of the pattern's test cells with their hidden blocks removed: what a learner sees."""
     if pattern.week is None or not pattern.tests:
@@ -159,6 +190,12 @@ def _run_test(code: str, scope: dict[str, Any], name: str) -> str:
 def run_visible_tests(pattern: Pattern, namespace: dict[str, Any] | None = None, root: Path | None = None
                       ) -> list[TestOutcome]:
     """Run the pattern's visible tests against the learner's code: in ``namespace`` when given, else in this
-    IPython kernel's namespace. Top-level ``await`` works. Empty when the pattern has no tests."""
+    IPython kernel's namespace, over the helpers of the pattern's week (so a drill of Week 1 can be checked in Week 8's
+    notebook; the learner's names win). Top-level ``await`` works. Empty when the pattern has no tests."""
+    tests = visible_tests(pattern, root)
+    if not tests:
+        return []
     scope = _kernel_namespace() if namespace is None else namespace
-    return [TestOutcome(gid, _run_test(code, scope, f"<{gid}>")) for gid, code in visible_tests(pattern, root)]
+    assert pattern.week is not None  # visible_tests found tests
+    scope = {**given_namespace(pattern.week, root), **scope}
+    return [TestOutcome(gid, _run_test(code, scope, f"<{gid}>")) for gid, code in tests]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .cards import DAY, Deck
-from .mocks import KINDS
+from .mocks import GATE_KINDS, KINDS, MOCK_MINUTES, counts
 from .patterns import TARGET_SECONDS, Pattern
 from .store import Check, Mock, Rep, SelfGrade, Store
 
@@ -28,7 +28,6 @@ FASTAPI_EXERCISE, FASTAPI_SECONDS = "generate", 300.0
 AGENTS_WEEK, AGENTS_SHARE = "week06_agents", 0.8
 DRILLS = re.compile(r"\bDrill 0[5-8]\b")
 MOCKS_PER_KIND = 3
-MOCK_MINUTES = 15  # a mock counts towards gate 4 from this length on: a shorter one is a false start
 RECALLED = 3  # an answer of quality ≥ 3 counts as recalled (SM-2's "correct")
 KNOWN = 4  # a gate's cards count as known when their latest answer is 4 or 5
 
@@ -111,9 +110,8 @@ def _gates(store: Store, reps: dict[str, list[Rep]], mocks: list[Mock], checks: 
     fastapi = _latest_within(reps.get(FASTAPI_EXERCISE, []), FASTAPI_SECONDS)
     fastapi_cards = _cards_known(store, decks, 2)
     drills = {p.id: _latest_within(reps.get(p.id, []), p.target_seconds) for p in patterns if DRILLS.search(p.title)}
-    done = {k: sum(1 for m in mocks if m.kind == k and m.postmortem is not None and m.seconds >= MOCK_MINUTES * 60)
-            for k in KINDS}
-    short = sum(1 for m in mocks if m.postmortem is not None and m.seconds < MOCK_MINUTES * 60)
+    done = {k: sum(1 for m in mocks if m.kind == k and counts(m)) for k in GATE_KINDS}
+    short = sum(1 for m in mocks if m.kind in GATE_KINDS and m.postmortem is not None and not counts(m))
     agents_check = checks.get(AGENTS_WEEK)
     agents_ok = bool(agents_check and agents_check.max_score and
                      agents_check.score >= AGENTS_SHARE * agents_check.max_score)

@@ -17,7 +17,7 @@ import ipywidgets as w
 from . import progress as progress_mod
 from .cards import Deck, Session, decks
 from .mocks import KINDS, PROMPTS, MockTimer, Postmortem
-from .patterns import patterns
+from .patterns import draw as draw_patterns, patterns
 from .progress import mmss
 from .reps import RepTimer, history_figure
 from .selfgrade import LEVELS, SelfGrading, model_answers, reflections
@@ -377,14 +377,27 @@ class ProgressView(w.VBox):
         self.plot.value = _png(progress_mod.figure(summary))
 
 
-def rep_timer(week: str | None = None, store: Store | None = None) -> RepTimerView:
-    """The cold-rep timer (only ``week``'s patterns when given)."""
-    return RepTimerView(store or open_store(), week)
+def rep_timer(week: str | None = None, store: Store | None = None, *, draw: int = 0) -> RepTimerView:
+    """The cold-rep timer (only ``week``'s patterns when given; ``draw=3``: three drills of Weeks 1–6 drawn at random,
+    for timed mixed drills)."""
+    view = RepTimerView(store or open_store(), week)
+    if draw:
+        view.patterns = {p.id: p for p in draw_patterns(draw)}
+        view.pattern.options = [(f"{p.id}: {p.title}", p.id) for p in view.patterns.values()]
+    return view
 
 
-def mock_timer(store: Store | None = None) -> MockTimerView:
-    """The mock-interview timer with its stage plan, nudges and postmortem form."""
-    return MockTimerView(store or open_store())
+def mock_timer(store: Store | None = None, *, prompt: str | None = None, kind: str | None = None) -> MockTimerView:
+    """The mock-interview timer with its stage plan, nudges and postmortem form; ``prompt`` (a key of PROMPTS such as
+    "aie-1", or any text) and ``kind`` are filled in (a key's kind is its prefix)."""
+    view = MockTimerView(store or open_store())
+    if kind is None and prompt in PROMPTS:
+        kind = prompt.split("-")[0]
+    if kind is not None:
+        view.kind.value = kind
+    if prompt is not None:
+        view.prompt.value = PROMPTS.get(prompt, prompt)
+    return view
 
 
 def flashcards(deck: str | None = None, store: Store | None = None) -> FlashcardsView:
