@@ -187,7 +187,7 @@ def table(progress: Progress) -> str:
     lines += ["", f"mocks: {len(progress.mocks)} ({with_pm} with a postmortem)"]
     for m in progress.mocks[-5:]:
         pm = m.postmortem
-        lines.append(f"  {m.kind:<4} {mmss(m.seconds):>6}  {m.prompt[:40]:<40}  "
+        lines.append(f"  {m.kind:<11} {mmss(m.seconds):>6}  {m.prompt[:40]:<40}  "
                      + (f"confidence {pm.confidence}, fix: {pm.fix_rule[:40]}" if pm else "no postmortem"))
     lines += ["", f"{'deck':<22} {'cards':>5} {'seen':>5} {'due':>5} {'retention':>10}"]
     for d in progress.decks:
