@@ -10,7 +10,8 @@ In a terminal: ``aieprep progress`` (a plain table). Each widget is a thin view 
 without widgets (and is what the tests drive): :mod:`.patterns` (what to rep: the core patterns ingestion loop,
 schema validator and retry, then every autograded exercise by grade id), :mod:`.reps` (:class:`RepTimer`),
 :mod:`.mocks` (:class:`MockTimer`, stage plan and nudges, :class:`Postmortem`), :mod:`.cards` (SM-2, decks,
-review :class:`Session`), :mod:`.selfgrade` (reflections and their rubrics, :class:`SelfGrading`),
+review :class:`Session`), :mod:`.selfgrade` (reflections and their rubrics, :class:`SelfGrading`), :mod:`.stories`
+(the learner's story bank, checked by their own checker),
 :mod:`.progress` (:func:`summary`, :func:`figure`, :func:`table`, the six gates).
 Every timer and scheduler takes its clock as a parameter.
 
@@ -20,7 +21,7 @@ extends a deck by adding ``[[cards]]`` to its file, or adds a deck with a new fi
 
 **The state file** is one SQLite database: ``$AIEPREP_PRACTICE_DB`` if set, else ``practice.sqlite3`` in
 ``$AIEPREP_DATA_DIR``, else in ``$XDG_DATA_HOME/aieprep/``, else in ``~/.local/share/aieprep/``
-(:func:`practice_db_path`). Its tables (``PRAGMA user_version`` = schema version, now 2), times in epoch seconds:
+(:func:`practice_db_path`). Its tables (``PRAGMA user_version`` = schema version, now 3), times in epoch seconds:
 
 - ``reps(id, pattern, at, seconds, passed, note)``: one row per timed rep; ``passed`` 1/0, NULL when untested.
 - ``mocks(id, prompt, kind, at, seconds, problem, pattern, bug_type, fix_rule, micro_drill, confidence)``: one row
@@ -30,6 +31,7 @@ extends a deck by adding ``[[cards]]`` to its file, or adds a deck with a new fi
 - ``checks(id, week, at, score, max_score)``: every ``aieprep check`` result (the latest per week is shown).
 - ``self_grades(id, week, grade_id, at, points, max_points, levels)``: a learner's grade of one reflection against
   its rubric; ``levels`` is each criterion's "full", "partial" or "none", comma-separated (the latest counts).
+- ``stories(title, theme, text, at)``: the learner's own story bank (Week 7), one row per title (:mod:`.stories`).
 
 A store of an older schema is brought up to date when opened (new tables added, records kept).
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CardState", "Check", "Mock", "Postmortem", "Rep", "Review", "SelfGrade", "Store", "StoreError", "grading",
-           "open_store", "practice_db_path"]
+__all__ = ["CardState", "Check", "Mock", "Postmortem", "Rep", "Review", "SelfGrade", "Store", "StoreError", "Story",
+           "grading", "open_store", "practice_db_path"]
 
-SCHEMA_VERSION = 2  # 2 added self_grades
+SCHEMA_VERSION = 3  # 2 added self_grades, 3 stories
 BUSY_TIMEOUT_MS = 15_000  # how long a writer waits for another notebook's transaction before giving up
 
 SCHEMA = """
@@ -38,6 +38,8 @@ CREATE TABLE IF NOT EXISTS checks (
 CREATE TABLE IF NOT EXISTS self_grades (
     id INTEGER PRIMARY KEY, week TEXT NOT NULL, grade_id TEXT NOT NULL, at REAL NOT NULL, points REAL NOT NULL,
     max_points REAL NOT NULL, levels TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS stories (
+    title TEXT PRIMARY KEY, theme TEXT NOT NULL, text TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS reps_by_pattern ON reps (pattern, at);
 CREATE INDEX IF NOT EXISTS reviews_by_deck ON reviews (deck, at);
 CREATE INDEX IF NOT EXISTS checks_by_week ON checks (week, at);
@@ -131,6 +133,16 @@ class SelfGrade:
     points: float
     max_points: float
     levels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Story:
+    """One story of the learner's bank (Week 7): STAR(R) text under a title, with its theme."""
+
+    title: str
+    theme: str
+    text: str
+    at: float
 
 
 def practice_db_path() -> Path:
@@ -336,3 +348,19 @@ class Store:
     def latest_self_grades(self, week: str | None = None) -> dict[tuple[str, str], SelfGrade]:
         """The most recent self-grade of each reflection, by (week, grade id)."""
         return {(g.week, g.grade_id): g for g in self.self_grades(week)}
+
+    # the learner's story bank
+    def save_stories(self, stories: list[Story]) -> None:
+        """Keep ``stories`` at once, each replacing the story of the same title."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO stories (title, theme, text, at) VALUES (?, ?, ?, ?)",
+                           [(s.title, s.theme, s.text, s.at) for s in stories])
+
+    def stories(self) -> list[Story]:
+        """The bank, by title."""
+        return [Story(*row) for row in self._rows("SELECT title, theme, text, at FROM stories ORDER BY title")]
+
+    def delete_story(self, title: str) -> bool:
+        """Remove the story ``title``; False when there was none."""
+        with self.transaction() as db:
+            return db.execute("DELETE FROM stories WHERE title = ?", (title,)).rowcount > 0

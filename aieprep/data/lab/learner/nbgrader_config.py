@@ -2,5 +2,5 @@
 
 import os
 
-c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
-load_subconfig("nbgrader_config.py", path=os.environ["AIEPREP_COURSE_ROOT"])  # noqa: F821 (likewise)
+c = get_config()  # type: ignore[name-defined]  # noqa: F821 (provided by traitlets when it loads this file)
+load_subconfig("nbgrader_config.py", path=os.environ["AIEPREP_COURSE_ROOT"])  # type: ignore[name-defined]  # noqa: F821
