@@ -326,6 +326,9 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_BM25_SCORES, ("            if tf == 0:\n                continue\n", "            if term not in df:\n                continue\n")),
         # b and k1 swapped
         _variant(_BM25_SCORES, ("k1 * (1 - b + b * len(doc) / avgdl)", "b * (1 - k1 + k1 * len(doc) / avgdl)")),
+        # avgdl over the non-empty documents only
+        _variant(_BM25_SCORES, ("avgdl = sum(len(doc) for doc in docs_tokens) / n",
+                                "avgdl = sum(len(doc) for doc in docs_tokens) / max(1, sum(1 for doc in docs_tokens if doc))")),
     ],
     "flat_search": [
         # searches raw vectors: long vectors win
@@ -341,6 +344,12 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_FLAT_SEARCH, ("    k = min(k, x.shape[0])\n", "")),
         # scores of the unnormalised query
         _variant(_FLAT_SEARCH, ("    q = normalize_rows(np.asarray(query, dtype=np.float32).reshape(1, -1))", "    q = np.asarray(query, dtype=np.float32).reshape(1, -1)")),
+        # row numbers as floats
+        _variant(_FLAT_SEARCH, ("    return ids[0], scores[0]", "    return ids[0].astype(np.float32), scores[0]")),
+        # lists instead of arrays
+        _variant(_FLAT_SEARCH, ("    return ids[0], scores[0]", "    return ids[0].tolist(), scores[0].tolist()")),
+        # zero rows: 0 / 0 = nan, then cleaned up, with a RuntimeWarning on the way
+        _variant(_FLAT_SEARCH, ("return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)", "return np.nan_to_num(x / norms)")),
     ],
     "ivf": [
         # indexes the raw vectors
@@ -385,6 +394,8 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_MMR, ("value = lambda_ * relevance - (1 - lambda_) * redundancy", "value = (1 - lambda_) * relevance - lambda_ * redundancy")),
         # k larger than n fails
         _variant(_MMR, ("while len(picked) < min(k, len(docs)):", "while len(picked) < k:")),
+        # always picks the most similar row: one pick for k = 0, a crash on no rows
+        _variant(_MMR, ("    if len(docs) == 0 or k < 1:\n        return picked\n", "")),
     ],
     "retrieval_metrics": [
         # recall@k looks at k + 1 items
@@ -445,6 +456,8 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_ANSWER_QUESTION, ("hits[n - 1].chunk.source", "hits[n - 1].chunk.page")),
         # checks the last hit's score, not the top one
         _variant(_ANSWER_QUESTION, ("hits[0].score < min_score", "hits[-1].score < min_score")),
+        # refuses on the mean of the hits' scores, not the top one
+        _variant(_ANSWER_QUESTION, ("hits[0].score < min_score", "sum(h.score for h in hits) / len(hits) < min_score")),
     ],
     "check_answer": [
         # ignores out-of-range citations

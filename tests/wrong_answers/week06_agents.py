@@ -413,6 +413,10 @@ def tool_schema(func):
         _variant(_TOOL_SCHEMA, ('def tool_schema(func):', '\ndef tool_schema(func):'), ('                    found[name] = text.strip()', '                    found[name] = line.strip()'), ('                                             "parameters": object_schema(func, "")}}', '                                             "parameters": object_schema(func, "")}}\n')),
     ],
     'validate_arguments': [
+        # a required key holding null reported missing, its type never checked
+        _variant(_VALIDATE_ARGUMENTS,
+                 ("                if name not in value:\n", "                if value.get(name) is None:\n"),
+                 ("                if name in properties:\n", "                if name in properties and not (item is None and name in spec.get(\"required\", [])):\n")),
         _variant(_VALIDATE_ARGUMENTS, ('def validate_arguments(schema, arguments):', '\ndef validate_arguments(schema, arguments):'), ('        return actual == kind or (kind == "number" and actual == "integer")', '        return actual == kind or (kind == "number" and actual == "integer") or (kind in ("integer", "number") and isinstance(value, int))'), ('    return errors', '    return errors\n')),
         _variant(_VALIDATE_ARGUMENTS, ('def validate_arguments(schema, arguments):', '\ndef validate_arguments(schema, arguments):'), ('        return actual == kind or (kind == "number" and actual == "integer")', '        return actual == kind'), ('    return errors', '    return errors\n')),
         r'''
@@ -671,6 +675,8 @@ def validate_arguments(schema, arguments):
         _variant(_RUN_TEXT_AGENT, ('def run_text_agent(model, question, tools, max_steps=3):', '\ndef run_text_agent(model, question, tools, max_steps=3):'), ('        transcript += f"\\n{reply}\\nObservation: {observation}"', '        transcript += f"\\n{reply}\\n{observation}"'), ('    return {"answer": f"Stopped after {max_steps} steps without an answer.", "steps": steps}', '    return {"answer": f"Stopped after {max_steps} steps without an answer.", "steps": steps}\n')),
     ],
     'run_agent': [
+        # JSON that is not an object (a list, a string) parsed into the trace instead of the raw text
+        _variant(_RUN_AGENT, ("        shown = args if isinstance(args, dict) else raw", "        shown = raw if args is None else args")),
         _variant(_RUN_AGENT, ('    for step in range(1, max_steps + 1):', '    for step in range(1, max_steps + 2):')),
         _variant(_RUN_AGENT, ('    for step in range(1, max_steps + 1):', '    for step in range(1, max_steps):')),
         r'''def run_agent(client, messages, tools, registry, max_steps=6, max_tokens=None, allowed=None):
@@ -1001,6 +1007,8 @@ def validate_arguments(schema, arguments):
         _variant(_TOOL_CALL_ACCURACY, ('    """{"exact", "tools", "per_case"} of the agent behind `predict` over the labelled `cases`."""', '    """{"exact", "tools", "per_case"} of the agent behind `predict` over the labelled `cases`."""\n    ### BEGIN SOLUTION'), ('    return {"exact": sum(per_case) / len(cases), "tools": tools / len(cases), "per_case": per_case}', '    return {"exact": sum(per_case), "tools": tools, "per_case": per_case}\n    ### END SOLUTION')),
     ],
     'guard_tool_output': [
+        # the bare word "system" (no colon) taken for an order
+        _variant(_GUARD_TOOL_OUTPUT, (r'|\bsystem:",', r'|\bsystem\b",')),
         _variant(_GUARD_TOOL_OUTPUT, ('    orders = re.compile(r"\\b(?:ignore|disregard|forget|pretend|instructions?|you\\s+must|you\\s+are\\s+now)\\b|\\bsystem:",\n                        re.IGNORECASE)', '    ### BEGIN SOLUTION\n    orders = re.compile(r"\\b(?:ignore|disregard|forget|pretend|instructions?|you\\s+must|you\\s+are\\s+now)\\b|\\bsystem:")'), ('    return "".join(parts), flagged', '    return "".join(parts), flagged\n    ### END SOLUTION')),
         _variant(_GUARD_TOOL_OUTPUT, ('    orders = re.compile(r"\\b(?:ignore|disregard|forget|pretend|instructions?|you\\s+must|you\\s+are\\s+now)\\b|\\bsystem:",', '    ### BEGIN SOLUTION\n    orders = re.compile(r"(?:ignore|disregard|forget|pretend|instructions?|you\\s+must|you\\s+are\\s+now)|system:",'), ('    return "".join(parts), flagged', '    return "".join(parts), flagged\n    ### END SOLUTION')),
         _variant(_GUARD_TOOL_OUTPUT, ('    """(text with each sentence that gives orders replaced by "[removed: instruction]", whether any was)."""', '    """(text with each sentence that gives orders replaced by "[removed: instruction]", whether any was)."""\n    ### BEGIN SOLUTION'), ('            parts[i] = "[removed: instruction]"\n            flagged = True', '            return "[removed: instruction]", True'), ('    return "".join(parts), flagged', '    return "".join(parts), flagged\n    ### END SOLUTION')),
