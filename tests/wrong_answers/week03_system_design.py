@@ -506,6 +506,169 @@ async def fan_out(providers, prompt, *, timeout=2.0, max_concurrency=2):
 '''
 
 
+_NOTES_API = r'''
+class NoteIn(BaseModel):
+    """A note as clients send it."""
+    title: str = Field(min_length=1, max_length=100)
+    body: str = ""
+
+
+class Note(NoteIn):
+    """A stored note: the client's fields and its id."""
+    id: int
+
+
+def make_notes_app():
+    """An in-memory notes API: create, read, list (paged), replace and delete."""
+    app = FastAPI()
+    notes = {}                    # id -> Note, in id order
+    ids = itertools.count(1)      # never reused, even after a delete
+
+    def find(note_id):
+        if note_id not in notes:
+            raise HTTPException(status_code=404, detail="note not found")
+        return notes[note_id]
+
+    @app.post("/notes", response_model=Note, status_code=201)
+    def create(note: NoteIn):
+        new = Note(id=next(ids), **note.model_dump())
+        notes[new.id] = new
+        return new
+
+    @app.get("/notes", response_model=list[Note])
+    def list_notes(limit: int = Query(10, ge=1, le=100), offset: int = Query(0, ge=0)):
+        return list(notes.values())[offset:offset + limit]
+
+    @app.get("/notes/{note_id}", response_model=Note)
+    def read(note_id: int = Path(ge=1)):
+        return find(note_id)
+
+    @app.put("/notes/{note_id}", response_model=Note)
+    def replace(note: NoteIn, note_id: int = Path(ge=1)):
+        find(note_id)
+        notes[note_id] = Note(id=note_id, **note.model_dump())
+        return notes[note_id]
+
+    @app.delete("/notes/{note_id}", status_code=204)
+    def delete(note_id: int = Path(ge=1)):
+        find(note_id)
+        del notes[note_id]
+        return Response(status_code=204)
+
+    return app
+'''
+
+
+_TRACED_APP = r'''
+def make_traced_app(*, clock, new_id, origins):
+    """An app with GET /ping, request-id and timing middleware, and a CORS allowlist."""
+    valid_id = re.compile(r"[A-Za-z0-9_-]{1,64}")
+    app = FastAPI()
+
+    @app.middleware("http")
+    async def request_id_and_timing(request: Request, call_next):
+        incoming = request.headers.get("x-request-id", "")
+        request_id = incoming if valid_id.fullmatch(incoming) else new_id()
+        request.state.request_id = request_id
+        start = clock()
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request_id
+        response.headers["X-Process-Time-Ms"] = f"{(clock() - start) * 1000:.1f}"
+        return response
+
+    app.add_middleware(CORSMiddleware, allow_origins=list(origins), allow_methods=["GET", "POST"],
+                       allow_headers=["X-Request-ID"], expose_headers=["X-Request-ID", "X-Process-Time-Ms"])
+
+    @app.get("/ping")
+    def ping(request: Request):
+        return {"request_id": request.state.request_id}
+
+    return app
+'''
+
+
+_JOBS_APP = r'''
+class JobIn(BaseModel):
+    text: str
+
+
+def make_jobs_app(work):
+    """An app that runs work(text) after answering POST /jobs, reports jobs, and streams words as SSE."""
+    app = FastAPI()
+    jobs = {}
+    ids = itertools.count(1)
+
+    def run(job_id, text):
+        try:
+            jobs[job_id].update(status="done", result=work(text))
+        except Exception:
+            jobs[job_id].update(status="failed", result=None)
+
+    @app.post("/jobs", status_code=202)
+    def submit(job: JobIn, tasks: BackgroundTasks):
+        job_id = next(ids)
+        jobs[job_id] = {"id": job_id, "status": "queued", "result": None}
+        tasks.add_task(run, job_id, job.text)
+        return {"id": job_id, "status": "queued"}
+
+    @app.get("/jobs/{job_id}")
+    def status(job_id: int):
+        if job_id not in jobs:
+            raise HTTPException(status_code=404, detail="job not found")
+        return jobs[job_id]
+
+    @app.get("/stream")
+    def stream(prompt: str):
+        def frames():
+            for word in prompt.split():
+                yield f"data: {json.dumps({'token': word})}\n\n"
+            yield "data: [DONE]\n\n"
+        return StreamingResponse(frames(), media_type="text/event-stream")
+
+    return app
+'''
+
+
+_LOG_REPORT = r'''
+def percentile(values, p):
+    """The nearest-rank p-th percentile of values (0 < p <= 100)."""
+    if not values:
+        raise ValueError("no values")
+    if not 0 < p <= 100:
+        raise ValueError("p must be in (0, 100]")
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(p * len(ordered) / 100)) - 1]
+
+
+def log_report(lines):
+    """Request count, malformed lines, error rate and latency percentiles (overall and per provider)."""
+    records, malformed = [], 0
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            malformed += 1
+            continue
+        if not (isinstance(record, dict) and isinstance(record.get("provider"), str)
+                and isinstance(record.get("latency_ms"), (int, float)) and not isinstance(record["latency_ms"], bool)
+                and isinstance(record.get("status"), int) and not isinstance(record["status"], bool)):
+            malformed += 1
+            continue
+        records.append(record)
+    latencies = [r["latency_ms"] for r in records]
+    by_provider = defaultdict(list)
+    for r in records:
+        by_provider[r["provider"]].append(r["latency_ms"])
+    report = {"requests": len(records), "malformed": malformed,
+              "error_rate": sum(r["status"] >= 500 for r in records) / len(records) if records else 0.0}
+    for p in (50, 95, 99):
+        report[f"p{p}"] = percentile(latencies, p) if records else None
+    report["providers"] = {name: {"requests": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95)}
+                           for name, values in by_provider.items()}
+    return report
+'''
+
+
 WRONG_ANSWERS: dict[str, list[str]] = {
     "retry": [
         # sleeps after the last attempt, then raises
@@ -693,5 +856,69 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _FAN_OUT_AS_COMPLETED,
         # the timeout also covers the wait for the semaphore
         _variant(_FAN_OUT, ('    async def one(provider):\n        async with semaphore:\n            try:\n                return "answer", await asyncio.wait_for(provider(prompt), timeout)\n', '    async def guarded(provider):\n        async with semaphore:\n            return await provider(prompt)\n\n    async def one(provider):\n        if True:\n            try:\n                return "answer", await asyncio.wait_for(guarded(provider), timeout)\n')),
+    ],
+    "notes_api": [
+        # ids from the store's size: after a delete an id is given out again (and overwrites a note)
+        _variant(_NOTES_API, ('new = Note(id=next(ids), **note.model_dump())', 'new = Note(id=len(notes) + 1, **note.model_dump())')),
+        # limit without its upper bound
+        _variant(_NOTES_API, ('Query(10, ge=1, le=100)', 'Query(10, ge=1)')),
+        # note_id a plain int: 0 or -3 is a 404 instead of a 422
+        _variant(_NOTES_API, ('note_id: int = Path(ge=1)', 'note_id: int')),
+        # PUT creates a missing note (an upsert)
+        _variant(_NOTES_API, ('        find(note_id)\n        notes[note_id] = Note(', '        notes[note_id] = Note(')),
+        # DELETE answers 200 with a body
+        _variant(_NOTES_API, ('@app.delete("/notes/{note_id}", status_code=204)', '@app.delete("/notes/{note_id}")'), ('        return Response(status_code=204)\n', '        return {"deleted": note_id}\n')),
+        # one store for every app (a module global)
+        _variant(_NOTES_API, ('    app = FastAPI()\n    notes = {}                    # id -> Note, in id order\n    ids = itertools.count(1)      # never reused, even after a delete\n', '    app = FastAPI()\n'), ('def make_notes_app():\n', 'notes = {}\nids = itertools.count(1)\n\n\ndef make_notes_app():\n')),
+    ],
+    "traced_app": [
+        # re.match: only the start of the id is checked (65 characters, or "abc def", pass)
+        _variant(_TRACED_APP, ('valid_id.fullmatch(incoming)', 'valid_id.match(incoming)')),
+        # new_id() called on every request, even when the incoming id is echoed
+        _variant(_TRACED_APP, ('        request_id = incoming if valid_id.fullmatch(incoming) else new_id()\n', '        fresh = new_id()\n        request_id = incoming if valid_id.fullmatch(incoming) else fresh\n')),
+        # times with the wall clock, not the injected one
+        _variant(_TRACED_APP, ('start = clock()', 'start = time.perf_counter()'), ('(clock() - start)', '(time.perf_counter() - start)')),
+        # seconds, not milliseconds
+        _variant(_TRACED_APP, ('(clock() - start) * 1000:.1f', '(clock() - start):.1f')),
+        # every origin allowed
+        _variant(_TRACED_APP, ('allow_origins=list(origins)', 'allow_origins=["*"]')),
+        # every method allowed
+        _variant(_TRACED_APP, ('allow_methods=["GET", "POST"]', 'allow_methods=["*"]')),
+        # the headers are not exposed to the page
+        _variant(_TRACED_APP, (', expose_headers=["X-Request-ID", "X-Process-Time-Ms"])', ')')),
+    ],
+    "jobs_app": [
+        # does the work before answering instead of in a background task
+        _variant(_JOBS_APP, ('tasks.add_task(run, job_id, job.text)', 'run(job_id, job.text)')),
+        # an exception in work leaves the job queued forever
+        _variant(_JOBS_APP, ('        try:\n            jobs[job_id].update(status="done", result=work(text))\n        except Exception:\n            jobs[job_id].update(status="failed", result=None)\n', '        jobs[job_id].update(status="done", result=work(text))\n')),
+        # 200 instead of 202 Accepted
+        _variant(_JOBS_APP, ('@app.post("/jobs", status_code=202)', '@app.post("/jobs")')),
+        # no end marker
+        _variant(_JOBS_APP, ('            yield "data: [DONE]\\n\\n"\n', '')),
+        # frames end in one newline, not a blank line
+        _variant(_JOBS_APP, ('\\n\\n"', '\\n"')),
+        # the payload built by hand, not JSON-escaped
+        _variant(_JOBS_APP, ('''f"data: {json.dumps({'token': word})}\\n\\n"''', '''f'data: {{"token": "{word}"}}\\n\\n\'''')),
+        # split(" "): runs of spaces give empty tokens
+        _variant(_JOBS_APP, ('prompt.split()', 'prompt.split(" ")')),
+    ],
+    "log_report": [
+        # linear interpolation between the two nearest ranks (numpy's default), not nearest rank
+        _variant(_LOG_REPORT, ('    return ordered[max(1, math.ceil(p * len(ordered) / 100)) - 1]\n', '    position = (len(ordered) - 1) * p / 100\n    low = math.floor(position)\n    high = min(low + 1, len(ordered) - 1)\n    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)\n')),
+        # the rank rounded down: one too far
+        _variant(_LOG_REPORT, ('ordered[max(1, math.ceil(p * len(ordered) / 100)) - 1]', 'ordered[min(int(p * len(ordered) / 100), len(ordered) - 1)]')),
+        # the rank rounded to nearest, not up
+        _variant(_LOG_REPORT, ('math.ceil(p * len(ordered) / 100)', 'round(p * len(ordered) / 100)')),
+        # forgets to sort
+        _variant(_LOG_REPORT, ('    ordered = sorted(values)\n', '    ordered = list(values)\n')),
+        # p outside (0, 100] not rejected
+        _variant(_LOG_REPORT, ('    if not 0 < p <= 100:\n        raise ValueError("p must be in (0, 100]")\n', '')),
+        # a boolean latency counted as a number
+        _variant(_LOG_REPORT, (' and not isinstance(record["latency_ms"], bool)', '')),
+        # JSON that is not an object crashes the report
+        _variant(_LOG_REPORT, ('isinstance(record, dict) and ', '')),
+        # 4xx counted as errors
+        _variant(_LOG_REPORT, ('r["status"] >= 500', 'r["status"] >= 400')),
     ],
 }
