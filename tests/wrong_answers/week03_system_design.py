@@ -870,6 +870,10 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_NOTES_API, ('@app.delete("/notes/{note_id}", status_code=204)', '@app.delete("/notes/{note_id}")'), ('        return Response(status_code=204)\n', '        return {"deleted": note_id}\n')),
         # one store for every app (a module global)
         _variant(_NOTES_API, ('    app = FastAPI()\n    notes = {}                    # id -> Note, in id order\n    ids = itertools.count(1)      # never reused, even after a delete\n', '    app = FastAPI()\n'), ('def make_notes_app():\n', 'notes = {}\nids = itertools.count(1)\n\n\ndef make_notes_app():\n')),
+        # title without its upper bound
+        _variant(_NOTES_API, ('title: str = Field(min_length=1, max_length=100)', 'title: str = Field(min_length=1)')),
+        # offset without its lower bound: -1 pages from the end
+        _variant(_NOTES_API, ('offset: int = Query(0, ge=0)', 'offset: int = 0')),
     ],
     "traced_app": [
         # re.match: only the start of the id is checked (65 characters, or "abc def", pass)
@@ -886,6 +890,8 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_TRACED_APP, ('allow_methods=["GET", "POST"]', 'allow_methods=["*"]')),
         # the headers are not exposed to the page
         _variant(_TRACED_APP, (', expose_headers=["X-Request-ID", "X-Process-Time-Ms"])', ')')),
+        # X-Request-ID not an allowed request header: the preflight of a page that sends it fails
+        _variant(_TRACED_APP, ('allow_headers=["X-Request-ID"], ', '')),
     ],
     "jobs_app": [
         # does the work before answering instead of in a background task
@@ -902,6 +908,8 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_JOBS_APP, ('''f"data: {json.dumps({'token': word})}\\n\\n"''', '''f'data: {{"token": "{word}"}}\\n\\n\'''')),
         # split(" "): runs of spaces give empty tokens
         _variant(_JOBS_APP, ('prompt.split()', 'prompt.split(" ")')),
+        # an unknown job is 200 null, not a 404
+        _variant(_JOBS_APP, ('        if job_id not in jobs:\n            raise HTTPException(status_code=404, detail="job not found")\n        return jobs[job_id]', '        return jobs.get(job_id)')),
     ],
     "log_report": [
         # linear interpolation between the two nearest ranks (numpy's default), not nearest rank
@@ -920,5 +928,7 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         _variant(_LOG_REPORT, ('isinstance(record, dict) and ', '')),
         # 4xx counted as errors
         _variant(_LOG_REPORT, ('r["status"] >= 500', 'r["status"] >= 400')),
+        # a float or boolean status accepted as an int
+        _variant(_LOG_REPORT, ('isinstance(record.get("status"), int) and not isinstance(record["status"], bool)', 'isinstance(record.get("status"), (int, float))')),
     ],
 }
