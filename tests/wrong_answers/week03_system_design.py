@@ -508,52 +508,43 @@ async def fan_out(providers, prompt, *, timeout=2.0, max_concurrency=2):
 
 _NOTES_API = r'''
 class NoteIn(BaseModel):
-    """A note as clients send it."""
+    """A note as sent by a client."""
     title: str = Field(min_length=1, max_length=100)
     body: str = ""
 
 
-class Note(NoteIn):
-    """A stored note: the client's fields and its id."""
-    id: int
-
-
 def make_notes_app():
-    """An in-memory notes API: create, read, list (paged), replace and delete."""
-    app = FastAPI()
-    notes = {}                    # id -> Note, in id order
-    ids = itertools.count(1)      # never reused, even after a delete
+    """An in-memory notes CRUD API; notes are {"id", "title", "body"}."""
+    app, notes, ids = FastAPI(), {}, itertools.count(1)  # ids never reused
 
     def find(note_id):
         if note_id not in notes:
             raise HTTPException(status_code=404, detail="note not found")
         return notes[note_id]
 
-    @app.post("/notes", response_model=Note, status_code=201)
+    @app.post("/notes", status_code=201)
     def create(note: NoteIn):
-        new = Note(id=next(ids), **note.model_dump())
-        notes[new.id] = new
-        return new
+        note_id = next(ids)
+        notes[note_id] = {"id": note_id, **note.model_dump()}
+        return notes[note_id]
 
-    @app.get("/notes", response_model=list[Note])
+    @app.get("/notes")
     def list_notes(limit: int = Query(10, ge=1, le=100), offset: int = Query(0, ge=0)):
         return list(notes.values())[offset:offset + limit]
 
-    @app.get("/notes/{note_id}", response_model=Note)
+    @app.get("/notes/{note_id}")
     def read(note_id: int = Path(ge=1)):
         return find(note_id)
 
-    @app.put("/notes/{note_id}", response_model=Note)
+    @app.put("/notes/{note_id}")
     def replace(note: NoteIn, note_id: int = Path(ge=1)):
         find(note_id)
-        notes[note_id] = Note(id=note_id, **note.model_dump())
+        notes[note_id] = {"id": note_id, **note.model_dump()}
         return notes[note_id]
 
     @app.delete("/notes/{note_id}", status_code=204)
     def delete(note_id: int = Path(ge=1)):
-        find(note_id)
-        del notes[note_id]
-        return Response(status_code=204)
+        del notes[find(note_id)["id"]]
 
     return app
 '''
@@ -561,14 +552,13 @@ def make_notes_app():
 
 _TRACED_APP = r'''
 def make_traced_app(*, clock, new_id, origins):
-    """An app with GET /ping, request-id and timing middleware, and a CORS allowlist."""
-    valid_id = re.compile(r"[A-Za-z0-9_-]{1,64}")
+    """GET /ping with request-id and timing middleware and CORS."""
     app = FastAPI()
 
     @app.middleware("http")
     async def request_id_and_timing(request: Request, call_next):
         incoming = request.headers.get("x-request-id", "")
-        request_id = incoming if valid_id.fullmatch(incoming) else new_id()
+        request_id = incoming if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", incoming) else new_id()
         request.state.request_id = request_id
         start = clock()
         response = await call_next(request)
@@ -593,16 +583,14 @@ class JobIn(BaseModel):
 
 
 def make_jobs_app(work):
-    """An app that runs work(text) after answering POST /jobs, reports jobs, and streams words as SSE."""
-    app = FastAPI()
-    jobs = {}
-    ids = itertools.count(1)
+    """Background jobs and an SSE stream."""
+    app, jobs, ids = FastAPI(), {}, itertools.count(1)
 
     def run(job_id, text):
         try:
             jobs[job_id].update(status="done", result=work(text))
         except Exception:
-            jobs[job_id].update(status="failed", result=None)
+            jobs[job_id]["status"] = "failed"
 
     @app.post("/jobs", status_code=202)
     def submit(job: JobIn, tasks: BackgroundTasks):
@@ -631,41 +619,31 @@ def make_jobs_app(work):
 
 _LOG_REPORT = r'''
 def percentile(values, p):
-    """The nearest-rank p-th percentile of values (0 < p <= 100)."""
-    if not values:
-        raise ValueError("no values")
-    if not 0 < p <= 100:
-        raise ValueError("p must be in (0, 100]")
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(p * len(ordered) / 100)) - 1]
+    """The nearest-rank percentile."""
+    if not values or not 0 < p <= 100:
+        raise ValueError("percentile needs values and 0 < p <= 100")
+    return sorted(values)[math.ceil(p * len(values) / 100) - 1]
 
 
 def log_report(lines):
-    """Request count, malformed lines, error rate and latency percentiles (overall and per provider)."""
+    """Counts, error rate and latency percentiles from JSON log lines."""
     records, malformed = [], 0
     for line in lines:
         try:
-            record = json.loads(line)
-        except ValueError:
-            malformed += 1
-            continue
-        if not (isinstance(record, dict) and isinstance(record.get("provider"), str)
-                and isinstance(record.get("latency_ms"), (int, float)) and not isinstance(record["latency_ms"], bool)
-                and isinstance(record.get("status"), int) and not isinstance(record["status"], bool)):
-            malformed += 1
-            continue
-        records.append(record)
-    latencies = [r["latency_ms"] for r in records]
-    by_provider = defaultdict(list)
+            r = json.loads(line)
+            ok = isinstance(r["provider"], str) and type(r["latency_ms"]) in (int, float) and type(r["status"]) is int
+        except (ValueError, TypeError, KeyError):  # not JSON or not an object or missing a field
+            ok = False
+        records += [r] if ok else []
+        malformed += not ok
+    everything, by_provider = [r["latency_ms"] for r in records], defaultdict(list)
     for r in records:
         by_provider[r["provider"]].append(r["latency_ms"])
-    report = {"requests": len(records), "malformed": malformed,
-              "error_rate": sum(r["status"] >= 500 for r in records) / len(records) if records else 0.0}
-    for p in (50, 95, 99):
-        report[f"p{p}"] = percentile(latencies, p) if records else None
-    report["providers"] = {name: {"requests": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95)}
-                           for name, values in by_provider.items()}
-    return report
+    return {"requests": len(records), "malformed": malformed,
+            "error_rate": sum(r["status"] >= 500 for r in records) / len(records) if records else 0.0,
+            **{f"p{p}": percentile(everything, p) if records else None for p in (50, 95, 99)},
+            "providers": {name: {"requests": len(v), "p50": percentile(v, 50), "p95": percentile(v, 95)}
+                          for name, v in by_provider.items()}}
 '''
 
 
@@ -859,17 +837,17 @@ WRONG_ANSWERS: dict[str, list[str]] = {
     ],
     "notes_api": [
         # ids from the store's size: after a delete an id is given out again (and overwrites a note)
-        _variant(_NOTES_API, ('new = Note(id=next(ids), **note.model_dump())', 'new = Note(id=len(notes) + 1, **note.model_dump())')),
+        _variant(_NOTES_API, ('note_id = next(ids)', 'note_id = len(notes) + 1')),
         # limit without its upper bound
         _variant(_NOTES_API, ('Query(10, ge=1, le=100)', 'Query(10, ge=1)')),
         # note_id a plain int: 0 or -3 is a 404 instead of a 422
         _variant(_NOTES_API, ('note_id: int = Path(ge=1)', 'note_id: int')),
         # PUT creates a missing note (an upsert)
-        _variant(_NOTES_API, ('        find(note_id)\n        notes[note_id] = Note(', '        notes[note_id] = Note(')),
+        _variant(_NOTES_API, ('        find(note_id)\n        notes[note_id] = {', '        notes[note_id] = {')),
         # DELETE answers 200 with a body
-        _variant(_NOTES_API, ('@app.delete("/notes/{note_id}", status_code=204)', '@app.delete("/notes/{note_id}")'), ('        return Response(status_code=204)\n', '        return {"deleted": note_id}\n')),
+        _variant(_NOTES_API, ('@app.delete("/notes/{note_id}", status_code=204)', '@app.delete("/notes/{note_id}")'), ('        del notes[find(note_id)["id"]]\n', '        del notes[find(note_id)["id"]]\n        return {"deleted": note_id}\n')),
         # one store for every app (a module global)
-        _variant(_NOTES_API, ('    app = FastAPI()\n    notes = {}                    # id -> Note, in id order\n    ids = itertools.count(1)      # never reused, even after a delete\n', '    app = FastAPI()\n'), ('def make_notes_app():\n', 'notes = {}\nids = itertools.count(1)\n\n\ndef make_notes_app():\n')),
+        _variant(_NOTES_API, ('    app, notes, ids = FastAPI(), {}, itertools.count(1)  # ids never reused\n', '    app = FastAPI()\n'), ('def make_notes_app():\n', 'notes = {}\nids = itertools.count(1)\n\n\ndef make_notes_app():\n')),
         # title without its upper bound
         _variant(_NOTES_API, ('title: str = Field(min_length=1, max_length=100)', 'title: str = Field(min_length=1)')),
         # offset without its lower bound: -1 pages from the end
@@ -877,9 +855,9 @@ WRONG_ANSWERS: dict[str, list[str]] = {
     ],
     "traced_app": [
         # re.match: only the start of the id is checked (65 characters, or "abc def", pass)
-        _variant(_TRACED_APP, ('valid_id.fullmatch(incoming)', 'valid_id.match(incoming)')),
+        _variant(_TRACED_APP, ('re.fullmatch(r"[A-Za-z0-9_-]{1,64}", incoming)', 're.match(r"[A-Za-z0-9_-]{1,64}", incoming)')),
         # new_id() called on every request, even when the incoming id is echoed
-        _variant(_TRACED_APP, ('        request_id = incoming if valid_id.fullmatch(incoming) else new_id()\n', '        fresh = new_id()\n        request_id = incoming if valid_id.fullmatch(incoming) else fresh\n')),
+        _variant(_TRACED_APP, (' else new_id()\n', ' else fresh\n'), ('        incoming = request.headers', '        fresh = new_id()\n        incoming = request.headers')),
         # times with the wall clock, not the injected one
         _variant(_TRACED_APP, ('start = clock()', 'start = time.perf_counter()'), ('(clock() - start)', '(time.perf_counter() - start)')),
         # seconds, not milliseconds
@@ -897,7 +875,7 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         # does the work before answering instead of in a background task
         _variant(_JOBS_APP, ('tasks.add_task(run, job_id, job.text)', 'run(job_id, job.text)')),
         # an exception in work leaves the job queued forever
-        _variant(_JOBS_APP, ('        try:\n            jobs[job_id].update(status="done", result=work(text))\n        except Exception:\n            jobs[job_id].update(status="failed", result=None)\n', '        jobs[job_id].update(status="done", result=work(text))\n')),
+        _variant(_JOBS_APP, ('        try:\n            jobs[job_id].update(status="done", result=work(text))\n        except Exception:\n            jobs[job_id]["status"] = "failed"\n', '        jobs[job_id].update(status="done", result=work(text))\n')),
         # 200 instead of 202 Accepted
         _variant(_JOBS_APP, ('@app.post("/jobs", status_code=202)', '@app.post("/jobs")')),
         # no end marker
@@ -913,22 +891,22 @@ WRONG_ANSWERS: dict[str, list[str]] = {
     ],
     "log_report": [
         # linear interpolation between the two nearest ranks (numpy's default), not nearest rank
-        _variant(_LOG_REPORT, ('    return ordered[max(1, math.ceil(p * len(ordered) / 100)) - 1]\n', '    position = (len(ordered) - 1) * p / 100\n    low = math.floor(position)\n    high = min(low + 1, len(ordered) - 1)\n    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)\n')),
+        _variant(_LOG_REPORT, ('    return sorted(values)[math.ceil(p * len(values) / 100) - 1]\n', '    ordered = sorted(values)\n    position = (len(ordered) - 1) * p / 100\n    low = math.floor(position)\n    high = min(low + 1, len(ordered) - 1)\n    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)\n')),
         # the rank rounded down: one too far
-        _variant(_LOG_REPORT, ('ordered[max(1, math.ceil(p * len(ordered) / 100)) - 1]', 'ordered[min(int(p * len(ordered) / 100), len(ordered) - 1)]')),
+        _variant(_LOG_REPORT, ('sorted(values)[math.ceil(p * len(values) / 100) - 1]', 'sorted(values)[min(int(p * len(values) / 100), len(values) - 1)]')),
         # the rank rounded to nearest, not up
-        _variant(_LOG_REPORT, ('math.ceil(p * len(ordered) / 100)', 'round(p * len(ordered) / 100)')),
+        _variant(_LOG_REPORT, ('math.ceil(p * len(values) / 100)', 'max(1, round(p * len(values) / 100))')),
         # forgets to sort
-        _variant(_LOG_REPORT, ('    ordered = sorted(values)\n', '    ordered = list(values)\n')),
+        _variant(_LOG_REPORT, ('sorted(values)[', 'list(values)[')),
         # p outside (0, 100] not rejected
-        _variant(_LOG_REPORT, ('    if not 0 < p <= 100:\n        raise ValueError("p must be in (0, 100]")\n', '')),
+        _variant(_LOG_REPORT, ('if not values or not 0 < p <= 100:', 'if not values:')),
         # a boolean latency counted as a number
-        _variant(_LOG_REPORT, (' and not isinstance(record["latency_ms"], bool)', '')),
+        _variant(_LOG_REPORT, ('type(r["latency_ms"]) in (int, float)', 'isinstance(r["latency_ms"], (int, float))')),
         # JSON that is not an object crashes the report
-        _variant(_LOG_REPORT, ('isinstance(record, dict) and ', '')),
+        _variant(_LOG_REPORT, ('except (ValueError, TypeError, KeyError):', 'except (ValueError, KeyError):')),
         # 4xx counted as errors
         _variant(_LOG_REPORT, ('r["status"] >= 500', 'r["status"] >= 400')),
         # a float or boolean status accepted as an int
-        _variant(_LOG_REPORT, ('isinstance(record.get("status"), int) and not isinstance(record["status"], bool)', 'isinstance(record.get("status"), (int, float))')),
+        _variant(_LOG_REPORT, ('type(r["status"]) is int', 'isinstance(r["status"], (int, float))')),
     ],
 }
