@@ -70,12 +70,14 @@ def _grade(args: argparse.Namespace) -> int:
             score = str(outcome.totals) if outcome.status is Status.GRADED else outcome.problems[0]
             print(f"  {outcome.student}: {score}", flush=True)
 
-    if not args.no_sandbox:
+    if args.scheduler:
+        print(f"on the Dask cluster at {args.scheduler} (each worker sandboxes its runs)", flush=True)
+    elif not args.no_sandbox:
         from .grading.sandbox import cgroup_kind
 
         print(f"sandbox: bubblewrap; memory and process limits by {cgroup_kind()}", flush=True)
     outcomes = grade_week(root, args.week, jobs=args.jobs, isolate=not args.no_sandbox, students=args.student,
-                          force=args.force, progress=progress)
+                          force=args.force, progress=progress, scheduler=args.scheduler)
     if not outcomes:
         raise CourseError(f"no submissions in submitted/*/{args.week}/ (run nbgrader collect {args.week} first)")
     print(format_table(outcomes))
@@ -176,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", "-j", type=int, default=0, help="submissions graded at once (default: CPU cores)")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
     p.add_argument("--force", action="store_true", help="regrade submissions already graded and unchanged")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the submissions on a Dask cluster's workers, e.g. tcp://host:8786 (README: several machines)")
     p.add_argument("--no-sandbox", action="store_true",
                    help="run kernels without bubblewrap or cgroups (only to measure what isolation costs)")
     p.set_defaults(run=_grade)

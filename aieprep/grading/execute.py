@@ -33,7 +33,7 @@ from .rebuild import index_tests
 from .sandbox import (INSIDE_EMBED_MODEL, INSIDE_HOME, Limits, SandboxKernelManager, confine, kernel_cgroups,
                       release_cgroups)
 
-__all__ = ["Execution", "GradingFailure", "Job", "KernelSetup", "font_cache", "run_worker"]
+__all__ = ["Execution", "GradingFailure", "Job", "KernelSetup", "font_cache", "grade_job", "run_worker"]
 
 TRUNCATED = "\n[output truncated by the grader]\n"
 JUDGE_GRACE_SECONDS = 30  # a test may go on this long after its cell ended (answers in flight), then it fails
@@ -157,6 +157,19 @@ class KernelSetup:
 
 
 Job = tuple[str, nbformat.NotebookNode]  # (a key of the caller's, the rebuilt notebook)
+
+
+def grade_job(setup: KernelSetup, job: Job) -> Execution:
+    """One job graded as :func:`run_worker` grades it, where it is called (a Dask worker: see
+    :mod:`.fanout`), with this machine's font cache; raises what stopped it."""
+    setup = replace(setup, fonts=font_cache())
+    queued: list[Job | None] = [job, None]
+    results: list[Execution | BaseException] = []
+    run_worker(setup, lambda: queued.pop(0), lambda _, result: results.append(result), more=lambda: False)
+    (result,) = results
+    if isinstance(result, BaseException):
+        raise result
+    return result
 
 
 def run_worker(setup: KernelSetup, take: Callable[[], Job | None],

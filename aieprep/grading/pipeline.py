@@ -14,6 +14,7 @@ from ..nbgrader_bridge import (has_assignment, load_course_config, preload_recor
                                submission_totals)
 from ..notebook import CellKind, grade_cells, read_notebook
 from .execute import Execution, Job, KernelSetup, font_cache, run_worker
+from .fanout import dask_worker
 from .outcome import Outcome, Status
 from .profile import load_profile
 from .rebuild import given_code, imported_modules, read_submission, rebuild
@@ -26,10 +27,13 @@ __all__ = ["grade_week"]
 def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, students: list[str] | None = None,
                force: bool = False, limits: Limits | None = None,
                progress: Callable[[Outcome], None] | None = None,
-               cells: Callable[[int, int, int, int], None] | None = None) -> list[Outcome]:
+               cells: Callable[[int, int, int, int], None] | None = None,
+               scheduler: str | None = None) -> list[Outcome]:
     """Autograde the collected submissions of ``week``; return one outcome per student, in name order.
     ``limits`` replaces the week's own (tests use it); ``progress`` hears of each outcome, ``cells`` of each
-    code cell about to run (cells run, code cells, tests run, tests: see :class:`KernelSetup`).
+    code cell about to run (cells run, code cells, tests run, tests: see :class:`KernelSetup`). With
+    ``scheduler`` (a Dask scheduler's address) the submissions run on that cluster's workers
+    (:mod:`.fanout`), and ``jobs`` and ``cells`` do not apply.
 
     The kernels start first: what they need (the week's profile and the master's imports) is read before
     anything else, and the gradebook, the release and the submissions are read while they boot."""
@@ -37,9 +41,9 @@ def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, stude
     profile = load_profile(root, week, settings.config)
     limits = limits or profile.limits
     jobs = jobs or os.cpu_count() or 1
-    if isolate and sandbox_available():
+    if isolate and not scheduler and sandbox_available():  # a cluster's workers check their own
         raise CourseError(f"cannot sandbox: {sandbox_available()} (or pass --no-sandbox to grade without isolation)")
-    if isolate:
+    if isolate and not scheduler:
         remove_stale_cgroups()
     master = read_notebook(master_notebook(root, week))
     by_hand = {c.grade_id for c in grade_cells(master) if c.kind is CellKind.MANUAL}
@@ -85,9 +89,15 @@ def grade_week(root: Path, week: str, jobs: int = 0, isolate: bool = True, stude
     def more() -> bool:  # False once every job is queued and taken: no kernel is started for nothing
         return not all_queued.is_set() or len(started) < len(queued)
 
-    workers = [threading.Thread(target=run_worker, name=f"aieprep-grade-{i}", daemon=True,
-                                args=(setup, take, lambda key, result: done.put((key, result)), more))
-               for i in range(min(jobs, len(candidates)))]
+    def report(key: str, result: Execution | BaseException) -> None:
+        done.put((key, result))
+
+    if scheduler:
+        workers = [threading.Thread(target=dask_worker, name="aieprep-grade-dask", daemon=True,
+                                    args=(scheduler, setup, take, report))] if candidates else []
+    else:
+        workers = [threading.Thread(target=run_worker, name=f"aieprep-grade-{i}", daemon=True,
+                                    args=(setup, take, report, more)) for i in range(min(jobs, len(candidates)))]
     for worker in workers:
         worker.start()
     try:
