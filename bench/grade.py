@@ -1,12 +1,13 @@
-"""Grading a cohort: stock ``nbgrader autograde`` (serial) against ``aieprep grade --jobs 2``, and the cost
-of the sandbox (``aieprep grade --no-sandbox``).
+"""Grading a cohort: stock ``nbgrader autograde`` (serial) against ``aieprep grade --jobs 2``, the cost
+of the sandbox (``aieprep grade --no-sandbox``) and, with ``--graders …,aieprep_dask``, the overhead of a Dask
+cluster of as many one-thread workers on this machine (``aieprep grade --scheduler``) against ``--jobs``.
 
 Builds a synthetic cohort per week from the course's own notebooks: correct, partly wrong, blank, slow
 (an answer that sleeps 3 s) and hostile (an IPython input transformer that empties every later cell, test cells included, an endless loop, a kernel
 that exits; no fork or memory bomb, since stock nbgrader would run it unconfined on this machine) submissions, 24 per week by default. Each grader gets its own copy of the course. Every cell may run
 AIEPREP_CELL_TIMEOUT seconds (10 here, for both graders).
 
-Usage: python bench/grade.py [--students N] [--jobs N] [WEEK ...]   (default weeks: the first two)
+Usage: python bench/grade.py [--students N] [--jobs N] [--graders LIST] [WEEK ...]   (default weeks: the first two)
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import aieprep.startup  # noqa: F401, I001  (before nbformat: see there)
@@ -90,25 +93,39 @@ def scores(course: Path, week: str) -> dict[str, float]:
         return {s.student.id: s.score for s in gb.find_assignment(week).submissions}
 
 
+@contextmanager
+def local_cluster(workers: int) -> Iterator[str | None]:
+    """A Dask cluster on this machine of ``workers`` one-thread worker processes (none when 0): its address."""
+    if not workers:
+        yield None
+        return
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        yield str(cluster.scheduler_address)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("weeks", nargs="*")
     parser.add_argument("--students", type=int, default=24)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--graders", default="nbgrader,aieprep,aieprep_open",
-                        help="which to run, of nbgrader, aieprep, aieprep_open (no sandbox)")
+                        help="which to run, of nbgrader, aieprep, aieprep_open (no sandbox), aieprep_dask")
     args = parser.parse_args()
     root = course_root()
     chosen = args.weeks or weeks(root)[:2]
     nb_cmd = [sys.executable, "-m", "nbgrader", "autograde", "--log-level=ERROR"]
     ai_cmd = [sys.executable, "-m", "aieprep.cli", "grade", "--jobs", str(args.jobs)]
     rows = []
-    with tempfile.TemporaryDirectory(prefix="aieprep-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="aieprep-bench-") as tmp, local_cluster(
+            args.jobs if "aieprep_dask" in args.graders.split(",") else 0) as scheduler:
         template = make_course(root, chosen, args.students, Path(tmp) / "template")
         for week in chosen:
             row = {"week": week}
             for name, command in [("nbgrader", [*nb_cmd, week]), ("aieprep", [*ai_cmd, week]),
-                                  ("aieprep_open", [*ai_cmd, week, "--no-sandbox"])]:
+                                  ("aieprep_open", [*ai_cmd, week, "--no-sandbox"]),
+                                  ("aieprep_dask", [*ai_cmd, week, "--scheduler", scheduler or ""])]:
                 if name not in args.graders.split(","):
                     row[name], row[f"{name}_scores"] = float("nan"), {}
                     continue
@@ -123,6 +140,11 @@ def main() -> None:
         print(f"{r['week']:<22} {args.students:>4} {r['nbgrader']:>18.1f} {r['aieprep']:>14.1f} "
               f"{r['nbgrader'] / r['aieprep']:>8.2f}x {r['aieprep_open']:>13.1f} "
               f"{(r['aieprep'] - r['aieprep_open']) / r['aieprep_open'] * 100:>+12.0f}%")
+    if "aieprep_dask" in args.graders.split(","):
+        print(f"\n{'week':<22} {f'aieprep -j{args.jobs} s':>14} {f'Dask {args.jobs}x1 s':>12} {'overhead':>9}  same scores")
+        for r in rows:
+            print(f"{r['week']:<22} {r['aieprep']:>14.1f} {r['aieprep_dask']:>12.1f} "
+                  f"{r['aieprep_dask'] / r['aieprep']:>8.2f}x  {r['aieprep_scores'] == r['aieprep_dask_scores']}")
     print("\nscores of the hostile submissions (nbgrader serial / aieprep):")
     for r in rows:
         for student in sorted(r["nbgrader_scores"]):
