@@ -28,8 +28,7 @@ import pytest
 
 from aieprep.runtime.practice.cards import decks
 from aieprep.runtime.practice.patterns import find
-from aieprep.runtime.practice.selfgrade import LEVELS as SHARE
-from aieprep.runtime.practice.selfgrade import Reflection, model_answers, reflections
+from aieprep.runtime.practice.selfgrade import LEVELS, Reflection, model_answers, reflections
 from aieprep.runtime.practice.store import Store
 
 from .conftest import ROOT
@@ -367,7 +366,7 @@ def test_rating_a_card_logs_the_review_and_schedules_it(practice_visit: tuple[di
 
 # Self-grading in the learner's lab: a copy of the visited week's reflections (prompt and answer cells, the
 # first answer written), then a cell that grades them and one that shows the progress.
-LEVELS = ("full", "partial", "none")  # pressed in turn, one per criterion
+PRESSED = tuple(LEVELS)  # "full", "partial", "none": pressed in turn, one per criterion
 SELF_GRADED = "Overfitting shows as a gap: training error keeps falling while validation error rises."
 
 
@@ -391,7 +390,7 @@ def self_grade_visit(lab: str, lab_data: Path, work: Path, tmp_path_factory: pyt
         nbformat.write(nbformat.v4.new_notebook(cells=kept, metadata={"kernelspec": release.metadata.kernelspec}),
                        path)
         graded = reflections(path)
-        levels = [LEVELS[n % 3].capitalize() for n in range(len(graded[0].criteria))]
+        levels = [PRESSED[n % 3].capitalize() for n in range(len(graded[0].criteria))]
         seen = visit(lab, str(path.relative_to(work)), tmp_path_factory.mktemp("screenshots-selfgrade"), "selfgrade",
                      ",".join(levels))
         with Store(lab_data / "practice.sqlite3") as store:
@@ -419,8 +418,8 @@ def test_self_grading_saves_the_points_then_shows_the_model_answer(
         self_grade_visit: tuple[dict, list[Reflection], Store]) -> None:
     seen, graded, store = self_grade_visit
     item = graded[0]
-    levels = [LEVELS[n % 3] for n in range(len(item.criteria))]  # as the browser pressed them
-    points = sum(c.points * SHARE[level] for c, level in zip(item.criteria, levels))
+    levels = [PRESSED[n % 3] for n in range(len(item.criteria))]  # as the browser pressed them
+    points = sum(c.points * LEVELS[level] for c, level in zip(item.criteria, levels))
     (saved,) = store.self_grades(VISITED)
     assert (saved.grade_id, saved.levels, saved.points, saved.max_points) == (item.grade_id, tuple(levels), points,
                                                                             item.points)

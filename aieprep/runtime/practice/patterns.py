@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import inspect
-import json
 import random
 import re
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 from ...course import CourseError, course_root, master_notebook, weeks
 from ..given import definitions
 from ..wire import run_coroutine
+from .cells import nbgrader_meta, read_cells, source
 
 __all__ = ["TARGET_SECONDS", "Pattern", "TestOutcome", "draw", "find", "given_namespace", "patterns", "run_visible_tests",
            "visible_tests"]
@@ -51,19 +51,8 @@ CORE = (("ingestion_loop", "Ingestion loop: iterate, validate, transform, collec
         ("retry_backoff", "Retry with exponential backoff", "week03_system_design", "retry"))
 
 
-def _meta(cell: dict[str, Any]) -> dict[str, Any]:
-    meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell.get("metadata"), dict) else {}
-    return meta if isinstance(meta, dict) else {}
-
-
-def _source(cell: dict[str, Any]) -> str:
-    text = cell.get("source", "")
-    return "".join(text) if isinstance(text, list) else str(text)
-
-
 def _cells(root: Path, week: str) -> list[dict[str, Any]]:
-    cells = json.loads(master_notebook(root, week).read_text(encoding="utf-8")).get("cells", [])
-    return [c for c in cells if isinstance(c, dict)]
+    return read_cells(master_notebook(root, week))
 
 
 def exercises(root: Path, week: str) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -71,14 +60,14 @@ def exercises(root: Path, week: str) -> list[tuple[str, str, tuple[str, ...]]]:
     cells = _cells(root, week)
     tests: dict[str, list[str]] = {}
     for cell in cells:
-        meta = _meta(cell)
+        meta = nbgrader_meta(cell)
         gid = str(meta.get("grade_id", ""))
         if meta.get("grade") and not meta.get("solution") and gid.startswith("test-"):
             tests.setdefault(gid.split("-")[1], []).append(gid)
     found, title = [], ""
     for cell in cells:
-        meta = _meta(cell)
-        if cell.get("cell_type") == "markdown" and (headings := HEADING.findall(_source(cell))):
+        meta = nbgrader_meta(cell)
+        if cell.get("cell_type") == "markdown" and (headings := HEADING.findall(source(cell))):
             title = headings[-1]
         gid = str(meta.get("grade_id", ""))
         if cell.get("cell_type") == "code" and meta.get("solution") and not meta.get("grade") and gid in tests:
@@ -131,9 +120,9 @@ def draw(k: int, rng: random.Random | None = None, root: Path | None = None) -> 
 def _given(root: Path, week: str) -> dict[str, Any]:
     scope: dict[str, Any] = {"__name__": "__main__"}
     for cell in _cells(root, week):
-        if cell.get("cell_type") == "code" and not _meta(cell):
+        if cell.get("cell_type") == "code" and not nbgrader_meta(cell):
             try:
-                exec(compile(definitions(_source(cell)), f"<{week}>", "exec"), scope)
+                exec(compile(definitions(source(cell)), f"<{week}>", "exec"), scope)
             except Exception:  # a definition that needs a learner's answer (a decorator): the tests will say so
                 continue
     return scope
@@ -151,8 +140,8 @@ def visible_tests(pattern: Pattern, root: Path | None = None) -> list[tuple[str,
         return []
     root = (root or course_root()).resolve()
     wanted = set(pattern.tests)
-    return [(str(_meta(c)["grade_id"]), HIDDEN.sub("", _source(c))) for c in _cells(root, pattern.week)
-            if _meta(c).get("grade_id") in wanted]
+    return [(str(nbgrader_meta(c)["grade_id"]), HIDDEN.sub("", source(c))) for c in _cells(root, pattern.week)
+            if nbgrader_meta(c).get("grade_id") in wanted]
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ of a written answer has a grade. Notebooks are read as plain JSON (kernel code n
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ...course import CourseError, course_root, master_notebook, weeks
+from .cells import nbgrader_meta, read_cells, source
 from .store import SelfGrade, Store
 
 __all__ = ["LEVELS", "Criterion", "Reflection", "SelfGrading", "hand_points", "model_answers", "reflections",
@@ -82,45 +82,26 @@ def rubric(prompt: str) -> tuple[float, tuple[Criterion, ...]] | None:
     return float(match[1]), tuple(criteria)
 
 
-def _cells(path: Path) -> list[dict[str, Any]]:
-    try:
-        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
-    except (OSError, ValueError, AttributeError) as error:
-        raise ValueError(f"cannot read the notebook {path}: {error}") from None
-    return [c for c in cells if isinstance(c, dict)] if isinstance(cells, list) else []
-
-
-def _meta(cell: dict[str, Any]) -> dict[str, Any]:
-    meta = cell.get("metadata")
-    nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
-    return nbgrader if isinstance(nbgrader, dict) else {}
-
-
-def _source(cell: dict[str, Any]) -> str:
-    text = cell.get("source", "")
-    return "".join(map(str, text)) if isinstance(text, list) else str(text)
-
-
 def _by_hand(cell: dict[str, Any]) -> bool:
-    meta = _meta(cell)
+    meta = nbgrader_meta(cell)
     return bool(meta.get("grade") and meta.get("solution") and meta.get("grade_id"))
 
 
 def reflections(notebook: Path | str) -> list[Reflection]:
     """The hand-graded answers of ``notebook`` as saved, in order. A prompt without a rubric is graded as one
     criterion, the whole answer. ValueError when the file is not a readable notebook."""
-    cells = _cells(Path(notebook))
+    cells = read_cells(Path(notebook))
     found = []
     for before, cell in zip([{}, *cells], cells):
         if not _by_hand(cell):
             continue
-        meta = _meta(cell)
+        meta = nbgrader_meta(cell)
         points = float(meta.get("points") or 0)
-        prompt = _source(before) if before.get("cell_type") == "markdown" else ""
+        prompt = source(before) if before.get("cell_type") == "markdown" else ""
         read = rubric(prompt)
         criteria = read[1] if read else (Criterion("The whole answer", points, "answers every part of the prompt",
                                                    "answers part of it", "misses it"),)
-        answer = _source(cell).strip()
+        answer = source(cell).strip()
         found.append(Reflection(str(meta["grade_id"]), points, RUBRIC.sub("", prompt).strip(), criteria,
                                 "" if answer == BLANK else answer))
     return found
@@ -132,7 +113,7 @@ def model_answers(week: str, root: Path | None = None) -> dict[str, str]:
         path = master_notebook((root or course_root()).resolve(), week)
     except CourseError:
         return {}
-    return {str(_meta(c)["grade_id"]): _source(c).strip() for c in _cells(path) if _by_hand(c)}
+    return {str(nbgrader_meta(c)["grade_id"]): source(c).strip() for c in read_cells(path) if _by_hand(c)}
 
 
 def hand_points(root: Path | None = None) -> dict[str, float]:
@@ -141,8 +122,8 @@ def hand_points(root: Path | None = None) -> dict[str, float]:
         root = (root or course_root()).resolve()
     except CourseError:
         return {}
-    return {week: sum(float(_meta(c).get("points") or 0) for c in _cells(master_notebook(root, week)) if _by_hand(c))
-            for week in weeks(root)}
+    return {week: sum(float(nbgrader_meta(c).get("points") or 0)
+                      for c in read_cells(master_notebook(root, week)) if _by_hand(c)) for week in weeks(root)}
 
 
 class SelfGrading:

@@ -280,8 +280,8 @@ class SelfGradeView(w.VBox):
     """Your written reflections one at a time: the answer as saved, then each rubric criterion (Full, Partial,
     None); once all are graded, the points are saved and the model answer is shown; Next reflection."""
 
-    def __init__(self, store: Store, week: str, grading: SelfGrading, answers: dict[str, str]) -> None:
-        self.store, self.week, self.grading, self.answers = store, week, grading, answers
+    def __init__(self, store: Store, week: str, grading: SelfGrading, models: dict[str, str]) -> None:
+        self.store, self.week, self.grading, self.models = store, week, grading, models  # models: grade id → model answer
         every = grading.items + grading.blank
         blank = " Blank answers are worth 0: write them, save, and run this again." if grading.blank else ""
         self.header = w.HTML(f"<b>Grade your reflections: {html.escape(week)}</b>, {len(grading.items)} of "
@@ -338,7 +338,7 @@ class SelfGradeView(w.VBox):
         self.criterion.value = ""
         grade = g.graded[-1]
         self.result.value = f"<b>{grade.points:g} / {grade.max_points:g}</b> by your grades (saved)"
-        model = self.answers.get(item.grade_id)
+        model = self.models.get(item.grade_id)
         self.model.value = (f"<b>Model answer</b>{_text(model)}" if model else
                             "<i>No model answer here: this course folder has no master notebooks (your "
                             "instructor releases them).</i>")
